@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine: `make run` (the pipeline on the bundled sample) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA_RAW ?= data_raw
+WAREHOUSE ?= var/warehouse.duckdb
+
+export ELDERCARE_DATA_RAW := $(DATA_RAW)
+export ELDERCARE_WAREHOUSE := $(WAREHOUSE)
+# Development key only: production exports its own secret ELDERCARE_ID_HASH_KEY before calling make.
+export ELDERCARE_ID_HASH_KEY ?= dev-only-not-secret
+export DAGSTER_HOME := $(CURDIR)/var/dagster
+
+.PHONY: install run test ui sample lock bench clean
+
+install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp $< $@
+
+run: install
+	$(PY) -m pipeline.cli run
+
+test: install
+	$(PY) -m pytest -q
+
+ui: install
+	$(VENV)/bin/dagster dev
+
+sample: install
+	$(PY) -m eldercare.synth.sample --out data_raw > /dev/null
+
+lock:
+	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf var

@@ -1,0 +1,130 @@
+"""Load one small ledger for every region: read → normalise → foreign keys → pandera gate → valid / quarantine.
+
+Plain Python (no Dagster): the assets in `assets/validated.py` call it and write what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from checks.gate import gate_pandas, missing_references
+from eldercare.ledgers import ABILITY_LEVELS, Ledger
+from eldercare.normalise import RowIssue, normalise
+from eldercare.readers import LedgerRefused, read_ledger
+
+QUARANTINE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "source_row", "column_name",
+                      "column_header", "value", "rule", "reason"]
+REFUSED_COLUMNS = ["region_code", "ledger", "month", "source_file", "reason"]
+FILE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "encoding", "header_row", "rows_read",
+                "blank_rows", "rows_valid", "rows_quarantined", "unknown_columns"]
+# Ledgers a region cannot do without: their absence is recorded as a refusal, others are simply not delivered yet.
+REQUIRED_LEDGERS = {"institutions", "elders"}
+# Where else a ledger may live: bed items are usually the second sheet of beds.xlsx.
+ALSO_IN = {"bed_items": "beds"}
+
+
+@dataclass
+class Reference:
+    """A foreign key: `column` must be one of `keys[region_code]` of the ledger labelled `target`."""
+
+    column: str
+    target: str
+    keys: dict[str, set[str]]
+
+
+@dataclass
+class LedgerLoad:
+    """What loading a ledger produced, ready to be written in one transaction."""
+
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    refused: pd.DataFrame
+    files: pd.DataFrame
+    unknown_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _postprocess(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Ledger-specific derived columns and defaults, written once here."""
+    if df.empty:
+        return df
+    if name == "elders":
+        df["ability_legacy"] = ~df["ability_level"].isin(list(ABILITY_LEVELS))
+        df["self_funded"] = df.get("self_funded", pd.Series(False, index=df.index)).fillna(False).astype(bool)
+    if name == "beds":
+        df["previously_renovated"] = df.get("previously_renovated", pd.Series(False, index=df.index)).fillna(False)
+    if name == "survey":
+        df["valid"] = df.get("valid", pd.Series(True, index=df.index)).fillna(True).astype(bool)
+    return df
+
+
+def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: str, sheet: str | None) -> list[dict]:
+    return [{"region_code": region, "ledger": ledger, "month": None, "source_file": source_file, "sheet": sheet,
+             "source_row": i.source_row, "column_name": i.column, "column_header": i.header, "value": i.value,
+             "rule": i.rule, "reason": i.reason} for i in issues]
+
+
+def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[Reference] = ()) -> LedgerLoad:
+    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder)."""
+    valid_parts, quarantine, refused, files = [], [], [], []
+    unknown: dict[str, list[str]] = {}
+    regions, _ = raw.regions()
+    for region in regions:
+        paths = raw.ledger_files(region, ledger.file_stem) or raw.ledger_files(region, ALSO_IN.get(ledger.name, ""))
+        if not paths:
+            if ledger.name in REQUIRED_LEDGERS:
+                refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
+                                "source_file": raw.relative(region.folder / f"{ledger.file_stem}.xlsx"),
+                                "reason": f"no {ledger.file_stem}.xlsx or .csv in the region folder"})
+            continue
+        if len(paths) > 1:
+            refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
+                            "source_file": raw.relative(paths[0]),
+                            "reason": f"both {paths[0].name} and {paths[1].name} exist: keep one"})
+            continue
+        path = paths[0]
+        source = raw.relative(path)
+        try:
+            table = read_ledger(path, ledger, source)
+        except LedgerRefused as exc:
+            refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
+                            "source_file": source, "reason": exc.reason})
+            continue
+        parsed = normalise(table, ledger, id_hash_key)
+        df = _postprocess(ledger.name, parsed.rows)
+        issues = list(parsed.issues)
+        if not df.empty:
+            df["region_code"], df["source_file"] = region.code, source
+            for ref in references:
+                if ref.column not in df.columns:
+                    continue
+                bad = missing_references(df[ref.column], ref.keys.get(region.code, set()))
+                header = table.headers.get(ref.column, ref.column)
+                for _, row in df[bad].iterrows():
+                    issues.append(RowIssue(int(row["source_row"]), ref.column, header, str(row[ref.column]),
+                                           "unknown_reference",
+                                           f"{header}: '{row[ref.column]}' is not in {ref.target}: "
+                                           "add it there or correct the code"))
+                df = df[~bad]
+            good, gate_issues = gate_pandas(df, model, table.headers, ledger.key)
+            issues += gate_issues
+            valid_parts.append(good)
+        quarantine += _issue_rows(issues, region.code, ledger.name, source, table.sheet)
+        bad_rows = len({i.source_row for i in issues})
+        files.append({"region_code": region.code, "ledger": ledger.name, "month": None, "source_file": source,
+                      "sheet": table.sheet, "encoding": table.encoding, "header_row": table.header_row,
+                      "rows_read": parsed.rows_read, "blank_rows": parsed.blank_rows,
+                      "rows_valid": parsed.rows_read - bad_rows, "rows_quarantined": bad_rows,
+                      "unknown_columns": ", ".join(table.unknown_columns) or None})
+        if table.unknown_columns:
+            unknown[source] = table.unknown_columns
+    schema_cols = list(model.to_schema().columns)
+    valid = pd.concat(valid_parts, ignore_index=True) if valid_parts else pd.DataFrame(columns=schema_cols)
+    return LedgerLoad(
+        valid=valid,
+        quarantine=pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS),
+        refused=pd.DataFrame(refused, columns=REFUSED_COLUMNS),
+        files=pd.DataFrame(files, columns=FILE_COLUMNS),
+        unknown_columns=unknown,
+    )

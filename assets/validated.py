@@ -1,0 +1,162 @@
+"""Validated ledgers: each raw ledger of every region becomes `validated.<ledger>`, its bad rows `quarantine.rows`.
+
+Every asset replaces its slice (a ledger, or one month of visits) in one transaction, by column name.
+"""
+
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+import polars as pl
+
+from assets.ingestion import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
+from assets.metadata import column_schema, load_metadata
+from assets.visit_ingestion import load_month
+from checks.schemas import SMALL_LEDGER_MODELS, VisitRow
+from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
+from pipeline.partitions import monthly
+from resources import IdHashKey, RawFolder, Warehouse
+from resources.warehouse import replace_slice, table_ddl
+
+GROUP = "validated"
+OWNERS = ["team:data-eng"]
+POOL = "duckdb"
+
+REGION_COLUMNS = ["region_code", "name", "project_year", "service_start", "window_start", "window_end",
+                  "visits_per_month", "minutes_per_month", "medical_visits_per_month", "bed_subsidy_cap_yuan",
+                  "source_file"]
+REGIONS_DDL = ("create table if not exists validated.regions (region_code varchar, name varchar, project_year bigint,"
+               " service_start date, window_start date, window_end date, visits_per_month double,"
+               " minutes_per_month double, medical_visits_per_month double, bed_subsidy_cap_yuan double,"
+               " source_file varchar)")
+
+DESCRIPTIONS = {
+    "institutions": "服务机构: the contracted institutions of every region.",
+    "elders": "服务对象台账: one row per elder; ID number as keyed hash + 6+4 mask, name masked (张*华).",
+    "status_events": "服务状态变更: deaths, pauses, resumptions, moves, entries into institutions, terminations.",
+    "beds": "家庭养老床位: one row per family care bed with plan, completion, acceptance and payment.",
+    "bed_items": "床位改造明细: the renovation items, smart devices and aids of each bed.",
+    "funds": "资金台账: allocations, receipts, payments and spending, all amounts in 元.",
+    "survey": "满意度调查: one questionnaire per row, answers as letters A (非常满意) … E (非常不满意).",
+}
+
+
+def _keys(con, table: str, column: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for region, key in con.execute(f"select region_code, {column} from validated.{table}").fetchall():
+        out.setdefault(region, set()).add(key)
+    return out
+
+
+@dg.asset(key=["validated", "regions"], group_name=GROUP, owners=OWNERS, kinds={"yaml", "duckdb"}, pool=POOL)
+def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """region.yaml of every region folder: name, window, minimums, caps; refused regions load nothing."""
+    accepted, refused = raw_folder.regions()
+    rows = pd.DataFrame([{
+        "region_code": r.code, "name": r.name, "project_year": r.project_year, "service_start": r.service_start,
+        "window_start": r.window_start, "window_end": r.window_end,
+        "visits_per_month": r.minimums.get("visits_per_month"), "minutes_per_month": r.minimums.get("minutes_per_month"),
+        "medical_visits_per_month": r.minimums.get("medical_visits_per_month"),
+        "bed_subsidy_cap_yuan": r.bed_subsidy_cap_yuan, "source_file": raw_folder.relative(r.folder / "region.yaml"),
+    } for r in accepted], columns=REGION_COLUMNS)
+    refusals = pd.DataFrame([{"region_code": e.folder if e.folder.isdigit() else None, "ledger": "region",
+                              "month": None, "source_file": e.folder, "reason": e.reason} for e in refused],
+                            columns=REFUSED_COLUMNS)
+    with warehouse.transaction() as con:
+        con.execute(REGIONS_DDL)
+        replace_slice(con, "validated.regions", rows)
+        replace_slice(con, "quarantine.refused_files", refusals, "ledger = 'region'")
+    for e in refused:
+        context.log.warning(f"region refused: {e}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows), "regions_refused": len(refused),
+        "refusals": dg.MetadataValue.md(refusals.to_markdown(index=False) if len(refusals) else "none"),
+    })
+
+
+def build_ledger_asset(name: str) -> dg.AssetsDefinition:
+    """The validated-table asset of one small ledger (pandas + pandera)."""
+    ledger, model = LEDGERS[name], SMALL_LEDGER_MODELS[name]
+    refs = FOREIGN_KEYS.get(name, [])
+    deps = [dg.AssetKey(["validated", "regions"])] + [dg.AssetKey(["validated", fk.target]) for fk in refs]
+
+    @dg.asset(key=["validated", name], group_name=GROUP, owners=OWNERS, kinds={"excel", "pandas", "duckdb"},
+              pool=POOL, deps=list(dict.fromkeys(deps)), description=DESCRIPTIONS[name],
+              metadata={"dagster/column_schema": column_schema(model.to_schema()), "ledger": ledger.label})
+    def _asset(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+               id_hash_key: IdHashKey) -> dg.MaterializeResult:
+        if name == "elders" and id_hash_key.is_development_key:
+            context.log.warning("ID numbers are hashed with the development key: set ELDERCARE_ID_HASH_KEY in production")
+        with warehouse.connect() as con:
+            con.execute(table_ddl(model.to_schema(), f"validated.{name}"))
+            references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
+        load = load_ledger(ledger, model, raw_folder, id_hash_key.key, references)
+        with warehouse.transaction() as con:
+            replace_slice(con, f"validated.{name}", load.valid)
+            replace_slice(con, "quarantine.rows", load.quarantine, "ledger = ? and month is null", [name])
+            replace_slice(con, "quarantine.refused_files", load.refused, "ledger = ? and month is null", [name])
+            replace_slice(con, "audit.ingest_files", load.files[FILE_COLUMNS], "ledger = ? and month is null", [name])
+        for rec in load.refused.to_dict("records"):
+            context.log.warning(f"file refused: {rec['source_file']}: {rec['reason']}")
+        return dg.MaterializeResult(metadata=load_metadata(load.valid, load.quarantine, load.refused, load.files))
+
+    return _asset
+
+
+LEDGER_ASSETS = [build_ledger_asset(n) for n in SMALL_LEDGER_MODELS]
+
+
+@dg.asset(key=["validated", "visits"], group_name=GROUP, owners=OWNERS, kinds={"polars", "duckdb", "csv"},
+          pool=POOL, partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(),
+          deps=[dg.AssetKey(["validated", "elders"]), dg.AssetKey(["validated", "institutions"])],
+          metadata={"dagster/column_schema": column_schema(VisitRow.to_schema()), "partition_expr": "month"})
+def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """上门服务记录: punch records, one partition per month file (visits/YYYY-MM.*) of every region.
+
+    Re-materialising a month replaces exactly that month's rows, quarantine and accounting, in one transaction.
+    Unknown elders, duplicate punches, check-out before check-in and records of another month are quarantined.
+    """
+    window = context.partition_time_window
+    months = _months(window.start.date(), window.end.date())
+    with warehouse.connect() as con:
+        con.execute(table_ddl(VisitRow.to_schema(), "validated.visits"))
+        elders = pl.DataFrame(con.execute("select region_code, elder_id from validated.elders").fetchall(),
+                              schema=["region_code", "elder_id"], orient="row")
+        institutions = pl.DataFrame(
+            con.execute("select region_code, institution_id from validated.institutions").fetchall(),
+            schema=["region_code", "institution_id"], orient="row")
+    totals = {"valid": 0, "quarantined": 0, "refused": 0}
+    files, quarantine_parts, refused_all = [], [], []
+    for month in months:
+        load = load_month(month, raw_folder, elders, institutions)
+        files_df = pd.DataFrame(load.files, columns=FILE_COLUMNS)
+        refused_df = pd.DataFrame(load.refused, columns=REFUSED_COLUMNS)
+        with warehouse.transaction() as con:
+            replace_slice(con, "validated.visits", load.valid, "month = ?", [month])
+            replace_slice(con, "quarantine.rows", load.quarantine, "ledger = 'visits' and month = ?", [month])
+            replace_slice(con, "quarantine.refused_files", refused_df, "ledger = 'visits' and month = ?", [month])
+            replace_slice(con, "audit.ingest_files", files_df, "ledger = 'visits' and month = ?", [month])
+        totals["valid"] += load.valid.height
+        totals["quarantined"] += int(files_df["rows_quarantined"].sum()) if len(files_df) else 0
+        totals["refused"] += len(refused_df)
+        files.append(files_df)
+        quarantine_parts.append(load.quarantine.to_pandas() if load.quarantine.height else None)
+        refused_all.append(refused_df)
+        for rec in load.refused:
+            context.log.warning(f"file refused: {rec['source_file']}: {rec['reason']}")
+    files_all = pd.concat(files, ignore_index=True) if files else pd.DataFrame(columns=FILE_COLUMNS)
+    quarantine = pd.concat([q for q in quarantine_parts if q is not None] or [pd.DataFrame()], ignore_index=True)
+    refused = pd.concat(refused_all, ignore_index=True) if refused_all else pd.DataFrame(columns=REFUSED_COLUMNS)
+    meta = load_metadata(None, quarantine, refused, files_all)
+    meta["dagster/partition_row_count"] = totals["valid"]
+    meta["months"] = ", ".join(m.strftime("%Y-%m") for m in months)
+    return dg.MaterializeResult(metadata=meta)
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, current = [], start.replace(day=1)
+    while current < end:
+        months.append(current)
+        current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months

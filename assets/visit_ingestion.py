@@ -1,0 +1,179 @@
+"""Load one month of visit punch records for every region, set-based (polars), ready for one transaction.
+
+Steps per month: read each region's month file as text → parse times and durations with vectorised
+expressions → unreadable cells and unknown elders/institutions become issues → the pandera polars model
+gates the rest → among duplicate visit ids the first copy that passed is kept. No Python loop per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from checks.gate import gate_polars
+from checks.schemas import VisitRow
+from eldercare.formats_polars import (
+    datetime_expr, duration_is_garbage_expr, duration_is_unknown_expr, duration_minutes_expr,
+)
+from eldercare.ledgers import SERVICE_ITEMS, VISITS
+from eldercare.readers import LedgerRefused
+from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
+
+ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
+ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
+                "reason": pl.Utf8}
+CODE_COLUMNS = ["visit_id", "elder_id", "institution_id", "caregiver_id", "service_item"]
+FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"\u3000": " "}
+HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
+
+
+@dataclass
+class MonthLoad:
+    """One month's visits across regions: valid rows, quarantined issues, refusals and per-file accounting."""
+
+    month: dt.date
+    valid: pl.DataFrame
+    quarantine: pl.DataFrame
+    refused: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+
+
+def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str | None, value: pl.Expr,
+            rule: str, reason: pl.Expr) -> pl.DataFrame:
+    return frame.filter(mask).select(
+        pl.col("source_row"), pl.lit(column, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
+        value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
+
+
+def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Typed rows, issues of the unreadable ones (totals rows, bad times/durations), and the count of blank rows."""
+    h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
+    clean = text.with_columns(
+        [pl.col(c).str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values())).str.strip_chars()
+         .replace("", None).alias(c) for c in TEXT_COLUMNS])
+    blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
+    blank = clean.filter(blank_mask).height
+    clean = clean.filter(~blank_mask)
+    first = pl.coalesce([pl.col(c) for c in TEXT_COLUMNS])
+    totals = first.str.contains(r"^(合\s*计|总\s*计|小\s*计)")
+    typed = clean.with_columns(
+        datetime_expr("checkin_at").alias("_in"), datetime_expr("checkout_at").alias("_out"),
+        duration_minutes_expr("duration_min").alias("_dur"), duration_is_unknown_expr("duration_min").alias("_unk"),
+        duration_is_garbage_expr("duration_min").alias("_garbage"), totals.fill_null(False).alias("_totals"),
+    )
+    issues = [
+        _issues(typed, pl.col("_totals"), None, None, first, "totals_row",
+                pl.lit("totals row (") + first + pl.lit("), not a record: delete it from the file")),
+        _issues(typed, ~pl.col("_totals") & pl.col("checkin_at").is_not_null() & pl.col("_in").is_null(),
+                "checkin_at", h["checkin_at"], pl.col("checkin_at"), "bad_datetime",
+                pl.lit(f"{h['checkin_at']}: not a valid date-time: '") + pl.col("checkin_at") + pl.lit("'")),
+        _issues(typed, ~pl.col("_totals") & pl.col("checkout_at").is_not_null() & pl.col("_out").is_null(),
+                "checkout_at", h["checkout_at"], pl.col("checkout_at"), "bad_datetime",
+                pl.lit(f"{h['checkout_at']}: not a valid date-time: '") + pl.col("checkout_at") + pl.lit("'")),
+        _issues(typed, ~pl.col("_totals") & pl.col("_garbage"), "duration_min", h["duration_min"],
+                pl.col("duration_min"), "bad_duration",
+                pl.lit(f"{h['duration_min']}: not a duration: '") + pl.col("duration_min") + pl.lit("'")),
+    ]
+    issues = pl.concat(issues)
+    ok = typed.join(issues.select("source_row").unique(), on="source_row", how="anti")
+    derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
+    recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
+    rows = ok.with_columns(
+        pl.col("service_item").replace(dict(SERVICE_ITEMS)),
+        pl.col("_in").alias("checkin_at"), pl.col("_out").alias("checkout_at"),
+        # Open punches and 未记录时间 are not delivered time: unknown, not zero.
+        pl.when(pl.col("_out").is_null()).then(None)
+        .when(pl.col("_dur").is_not_null()).then(pl.col("_dur"))
+        .when(pl.col("_unk") & pl.col("duration_min").is_not_null()).then(None)
+        .when(pl.col("_out") >= pl.col("_in")).then(derived)
+        .otherwise(None).alias("duration_min"),
+        (recorded & pl.col("_out").is_not_null()).alias("duration_recorded"),
+    ).drop("_in", "_out", "_dur", "_unk", "_garbage", "_totals")
+    return rows, issues, blank
+
+
+def _reference_issues(rows: pl.DataFrame, column: str, keys: pl.DataFrame, header: str, target: str) -> pl.DataFrame:
+    unknown = rows.filter(pl.col(column).is_not_null()).join(keys, on=["region_code", column], how="anti")
+    return unknown.select(
+        pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"), pl.lit(header).alias("header"),
+        pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
+        (pl.lit(f"{header}: '") + pl.col(column) + pl.lit(f"' is not in {target}: add it there or correct the code"))
+        .alias("reason"))
+
+
+def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first passing copy of each visit id (by file, row); the others become issues."""
+    content = ["elder_id", "institution_id", "caregiver_id", "service_item", "checkin_at", "checkout_at"]
+    ordered = passed.sort(["region_code", "source_file", "source_row"])
+    firsts = ordered.unique(subset=["region_code", "visit_id"], keep="first", maintain_order=True)
+    dups = ordered.join(firsts.select("_idx"), on="_idx", how="anti")
+    if dups.is_empty():
+        return firsts, pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
+    ref = firsts.select("region_code", "visit_id", *[pl.col(c).alias(f"_first_{c}") for c in content],
+                        pl.col("source_row").alias("_first_row"))
+    d = dups.join(ref, on=["region_code", "visit_id"], how="left")
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"_first_{c}")) for c in content])
+    reason = (pl.when(same).then(pl.lit("duplicate punch: the same record as row "))
+              .otherwise(pl.lit("visit id reused with different content; first used on row "))
+              + pl.col("_first_row").cast(pl.Utf8) + pl.lit(": remove or renumber this copy"))
+    issues = d.select(pl.col("source_file"), pl.col("source_row"), pl.lit("visit_id").alias("column"),
+                      pl.lit(header).alias("header"), pl.col("visit_id").alias("value"),
+                      pl.when(same).then(pl.lit("duplicate_punch")).otherwise(pl.lit("duplicate_key")).alias("rule"),
+                      reason.alias("reason"))
+    return firsts, issues
+
+
+def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame) -> MonthLoad:
+    """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id)."""
+    parts, issues, refused, files = [], [], [], []
+    regions, _ = raw.regions()
+    for region in regions:
+        for path in raw.visit_files(region, month):
+            source = raw.relative(path)
+            try:
+                vf = read_visit_file(path, source)
+            except LedgerRefused as exc:
+                refused.append({"region_code": region.code, "ledger": "visits", "month": month,
+                                "source_file": source, "reason": exc.reason})
+                continue
+            rows, bad, blank = parse_month_frame(vf.frame, vf.headers)
+            parts.append(rows.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"),
+                                           pl.lit(month).alias("month")))
+            issues.append(bad.with_columns(pl.lit(source).alias("source_file")))
+            files.append({"region_code": region.code, "ledger": "visits", "month": month, "source_file": source,
+                          "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
+                          "rows_read": vf.frame.height - blank, "blank_rows": blank,
+                          "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers})
+    empty_issues = pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
+    if parts:
+        rows = pl.concat(parts, how="diagonal_relaxed").with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+        headers = files[0]["_headers"] if files else {}
+        h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
+        ref_issues = pl.concat([
+            _reference_issues(rows, "elder_id", elder_keys, h["elder_id"], "服务对象台账 (elders)"),
+            _reference_issues(rows, "institution_id", institution_keys, h["institution_id"], "服务机构 (institutions)"),
+        ])
+        # The gate sees every row, so a row's every failure is listed; rows with unknown references then drop out.
+        passed, gate_issues = gate_polars(rows, VisitRow, h)
+        passed = passed.join(ref_issues.select("source_file", "source_row").unique(),
+                             on=["source_file", "source_row"], how="anti")
+        kept, dup_issues = _duplicate_issues(passed, h["visit_id"])
+        issues += [ref_issues, gate_issues.select(empty_issues.columns), dup_issues]
+        valid = VisitRow.validate(kept.sort(["region_code", "source_file", "source_row"]))
+    else:
+        valid = pl.DataFrame(schema={n: pl.Utf8 for n in VisitRow.to_schema().columns})
+    quarantine = pl.concat([i.select(empty_issues.columns) for i in issues]) if issues else empty_issues
+    counts = quarantine.group_by("source_file").agg(pl.col("source_row").n_unique().alias("n"))
+    bad_by_file = dict(zip(counts["source_file"].to_list(), counts["n"].to_list()))
+    for f in files:
+        f.pop("_headers")
+        f["rows_quarantined"] = bad_by_file.get(f["source_file"], 0)
+        f["rows_valid"] = f["rows_read"] - f["rows_quarantined"]
+    region_of = {f["source_file"]: f["region_code"] for f in files}
+    quarantine = quarantine.with_columns(
+        pl.col("source_file").replace_strict(region_of, default=None).alias("region_code"),
+        pl.lit("visits").alias("ledger"), pl.lit(month).alias("month"), pl.lit(None, pl.Utf8).alias("sheet"),
+    ).rename({"column": "column_name", "header": "column_header"})
+    return MonthLoad(month, valid, quarantine, refused, files)

@@ -1,0 +1,152 @@
+"""Blocking asset checks on every validated table, in SQL over the warehouse (cheap at national size).
+
+Per ledger: rows in = rows valid + rows quarantined for every file and month, as recorded *and* as stored;
+ids unique; foreign keys resolve; the stored rows still satisfy the pandera model; no file was refused.
+"""
+
+
+import dagster as dg
+import pandas as pd
+import pandera.errors
+import polars as pl
+
+from checks.schemas import SMALL_LEDGER_MODELS, VisitRow
+from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
+from resources import Warehouse
+
+POOL = "duckdb"
+MAX_LISTED = 20
+# Uniqueness scope: visit ids are unique within a month file's partition, other keys within a region.
+UNIQUE_SCOPE = {"visits": ("region_code", "month", "visit_id")}
+
+
+def _md(df: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(df.head(MAX_LISTED).to_markdown(index=False) if len(df) else "none")
+
+
+def accounting_frame(con, ledger: str) -> pd.DataFrame:
+    """Per file and month: rows read vs valid + quarantined, as recorded in the audit and as stored in the tables."""
+    return con.execute(f"""
+        with f as (select source_file, month, rows_read, rows_valid, rows_quarantined
+                   from audit.ingest_files where ledger = $1),
+             v as (select source_file, count(*) as stored_valid from validated.{ledger} group by all),
+             q as (select source_file, count(distinct source_row) as stored_quarantined
+                   from quarantine.rows where ledger = $1 group by all)
+        select coalesce(f.source_file, v.source_file, q.source_file) as source_file, f.month,
+               coalesce(f.rows_read, 0) as rows_read, coalesce(f.rows_valid, 0) as rows_valid,
+               coalesce(f.rows_quarantined, 0) as rows_quarantined,
+               coalesce(v.stored_valid, 0) as stored_valid, coalesce(q.stored_quarantined, 0) as stored_quarantined
+        from f full join v using (source_file) full join q using (source_file)
+        order by 1""", [ledger]).df()
+
+
+def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
+    """The blocking checks of one validated table."""
+    key = dg.AssetKey(["validated", ledger])
+    table = f"validated.{ledger}"
+    checks = []
+
+    @dg.asset_check(asset=key, name="rows_accounted", blocking=True, pool=POOL,
+                    description="Every raw row is in the table or in quarantine: rows read = valid + quarantined, "
+                                "per file and month, and the stored counts agree with the audit.")
+    def rows_accounted(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            acc = accounting_frame(con, ledger)
+        bad = acc[(acc.rows_read != acc.rows_valid + acc.rows_quarantined) | (acc.stored_valid != acc.rows_valid)
+                  | (acc.stored_quarantined != acc.rows_quarantined)]
+        return dg.AssetCheckResult(passed=bad.empty, metadata={
+            "files": len(acc), "rows_read": int(acc.rows_read.sum()), "rows_valid": int(acc.rows_valid.sum()),
+            "rows_quarantined": int(acc.rows_quarantined.sum()), "mismatches": _md(bad)})
+
+    checks.append(rows_accounted)
+
+    scope = UNIQUE_SCOPE.get(ledger) or (("region_code", *LEDGERS[ledger].key) if LEDGERS[ledger].key else None)
+    if scope:
+        cols = ", ".join(scope)
+
+        @dg.asset_check(asset=key, name="ids_unique", blocking=True, pool=POOL,
+                        description=f"No two rows share ({cols}).")
+        def ids_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
+            with warehouse.connect() as con:
+                dups = con.execute(f"select {cols}, count(*) as n from {table} group by all having n > 1").df()
+            return dg.AssetCheckResult(passed=dups.empty, metadata={"duplicates": len(dups), "examples": _md(dups)})
+
+        checks.append(ids_unique)
+
+    fks = FOREIGN_KEYS.get(ledger, [])
+    if fks:
+        @dg.asset_check(asset=key, name="foreign_keys", blocking=True, pool=POOL,
+                        additional_deps=[dg.AssetKey(["validated", fk.target]) for fk in fks],
+                        description="; ".join(f"{fk.column} → {fk.target}.{fk.target_column}" for fk in fks))
+        def foreign_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
+            parts = []
+            with warehouse.connect() as con:
+                for fk in fks:
+                    parts.append(con.execute(f"""
+                        select '{fk.column}' as column_name, t.{fk.column} as value, count(*) as rows
+                        from {table} t anti join validated.{fk.target} r
+                          on r.region_code = t.region_code and r.{fk.target_column} = t.{fk.column}
+                        where t.{fk.column} is not null group by all""").df())
+            bad = pd.concat(parts, ignore_index=True)
+            return dg.AssetCheckResult(passed=bad.empty, metadata={"unresolved": len(bad), "examples": _md(bad)})
+
+        checks.append(foreign_keys)
+
+    @dg.asset_check(asset=key, name="contract", blocking=True, pool=POOL,
+                    description="The stored rows satisfy the table's pandera model (checks/schemas.py), lazily: "
+                                "every failing row is listed.")
+    def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
+        failures = []
+        with warehouse.connect() as con:
+            if ledger == "visits":
+                months = [m for (m,) in con.execute("select distinct month from validated.visits order by 1").fetchall()]
+                for month in months:  # one month at a time keeps memory flat at national size
+                    frame = pl.from_arrow(
+                        con.sql(f"select * from validated.visits where month = DATE '{month.isoformat()}'").to_arrow_table())
+                    try:
+                        VisitRow.validate(frame, lazy=True)
+                    except pandera.errors.SchemaErrors as err:
+                        failures.append(err.failure_cases.to_pandas())
+                rows = con.execute("select count(*) from validated.visits").fetchone()[0]
+            else:
+                frame = con.execute(f"select * from {table}").df()
+                rows = len(frame)
+                try:
+                    SMALL_LEDGER_MODELS[ledger].validate(frame, lazy=True)
+                except pandera.errors.SchemaErrors as err:
+                    failures.append(err.failure_cases)
+        fc = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
+        return dg.AssetCheckResult(passed=fc.empty, metadata={
+            "rows": rows, "failures": len(fc), "failure_cases": _md(fc.astype(str))})
+
+    checks.append(contract)
+
+    @dg.asset_check(asset=key, name="files_readable", blocking=False, pool=POOL,
+                    description="No file of this ledger was refused whole (empty, corrupt, a required column missing).")
+    def files_readable(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            refused = con.execute("select region_code, month, source_file, reason from quarantine.refused_files "
+                                  "where ledger = ? order by all", [ledger]).df()
+        return dg.AssetCheckResult(passed=refused.empty, severity=dg.AssetCheckSeverity.ERROR,
+                                   metadata={"refused": len(refused), "files": _md(refused)})
+
+    checks.append(files_readable)
+    return checks
+
+
+def build_region_checks() -> list[dg.AssetChecksDefinition]:
+    """Every region folder under the raw root was accepted (a refused region.yaml names its key)."""
+
+    @dg.asset_check(asset=dg.AssetKey(["validated", "regions"]), name="regions_accepted", blocking=False, pool=POOL,
+                    description="Every folder under the raw root is a 6-digit region with a valid region.yaml.")
+    def regions_accepted(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            refused = con.execute("select source_file as folder, reason from quarantine.refused_files "
+                                  "where ledger = 'region' order by all").df()
+            accepted = con.execute("select count(*) from validated.regions").fetchone()[0]
+        return dg.AssetCheckResult(passed=refused.empty, metadata={"accepted": accepted, "refused": _md(refused)})
+
+    return [regions_accepted]
+
+
+VALIDATED_CHECKS = build_region_checks() + [c for name in (*SMALL_LEDGER_MODELS, "visits") for c in build_ledger_checks(name)]

@@ -1,0 +1,116 @@
+"""The hard gate: validate typed rows lazily against their pandera model, and turn every failure into a row issue.
+
+Rows that fail go to quarantine; the rest continue, coerced to the model's columns and order. Among duplicate
+keys the first copy *that passed every other rule* is kept, so a bad first copy never pushes out a good one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.errors
+import polars as pl
+
+from checks.schemas import CHECK_COLUMNS, CHECK_REASONS
+from eldercare.normalise import RowIssue
+
+SKIP = {"source_row", "source_file", "region_code"}
+
+
+class ContractBroken(Exception):
+    """A schema-level failure (a column missing or untyped): a bug in the pipeline, not bad data."""
+
+
+def _reason(check: str, header: str | None, value: object) -> tuple[str, str]:
+    rule = check.split("(")[0]
+    template = CHECK_REASONS.get(rule, "{header}: fails check " + check)
+    return rule, template.format(header=header or "row", value=value)
+
+
+def gate_pandas(df: pd.DataFrame, model, headers: dict[str, str], key: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Validate a small ledger's typed rows; return the rows that pass (model columns) and the issues of the rest."""
+    schema = model.to_schema()
+    df = df.reset_index(drop=True).copy()
+    for name in schema.columns:
+        if name not in df.columns:
+            df[name] = None
+    issues: list[RowIssue] = []
+    bad: set[int] = set()
+    try:
+        schema.validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        fc = err.failure_cases
+        if fc["index"].isna().any():
+            raise ContractBroken(str(fc[fc["index"].isna()].to_dict("records"))) from None
+        for rec in fc.to_dict("records"):
+            idx = int(rec["index"])
+            column = rec["column"] if rec["column"] in schema.columns else CHECK_COLUMNS.get(str(rec["check"]))
+            value = rec["failure_case"] if rec["column"] in schema.columns else df.at[idx, column] if column else None
+            rule, reason = _reason(str(rec["check"]), headers.get(column, column), value)
+            issues.append(RowIssue(int(df.at[idx, "source_row"]), column, headers.get(column),
+                                   None if value is None else str(value), rule, reason))
+            bad.add(idx)
+    passed = df.drop(index=sorted(bad))
+    if key and len(passed):
+        dup = passed.duplicated(subset=["region_code", *key], keep="first")
+        first = passed[~dup].set_index(["region_code", *key])["source_row"]
+        for _, row in passed[dup].iterrows():
+            k = tuple(row[c] for c in ("region_code", *key))
+            header = headers.get(key[0], key[0])
+            issues.append(RowIssue(int(row["source_row"]), key[0], header, str(row[key[0]]), "duplicate_key",
+                                   f"{header}: '{row[key[0]]}' already appears on row {first.loc[k]}: "
+                                   "remove or renumber the second copy"))
+        passed = passed[~dup]
+    valid = schema.validate(passed, lazy=True) if len(passed) else passed
+    return valid[list(schema.columns)].reset_index(drop=True), issues
+
+
+def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Validate visit rows with the polars model; return (rows that pass, issues frame) without a Python loop per row.
+
+    The issues frame has source_file, source_row, column, header, value, rule, reason.
+    """
+    schema = model.to_schema()
+    df = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
+    try:
+        model.validate(df, lazy=True)
+        failures = pl.DataFrame(schema={"index": pl.Int64, "column": pl.Utf8, "check": pl.Utf8, "failure_case": pl.Utf8})
+    except pandera.errors.SchemaErrors as err:
+        fc = err.failure_cases
+        if fc["index"].null_count():
+            raise ContractBroken(str(fc.filter(pl.col("index").is_null()).to_dicts()[:5])) from None
+        failures = fc.select(pl.col("index").cast(pl.Int64), pl.col("column").cast(pl.Utf8),
+                             pl.col("check").cast(pl.Utf8), pl.col("failure_case").cast(pl.Utf8))
+    rows = []
+    for (column, check), part in failures.group_by(["column", "check"], maintain_order=True):
+        col = column if column in schema.columns else CHECK_COLUMNS.get(check)
+        if column not in schema.columns and col:  # a row-level check: show the cell it is about
+            part = part.drop("failure_case").join(
+                df.select("_pos", _as_text(df, col).alias("failure_case")), left_on="index", right_on="_pos")
+        rule, _ = _reason(check, None, "")
+        header = headers.get(col, col) if col else None
+        template = CHECK_REASONS.get(rule, "{header}: fails check " + check)
+        if col and "{value}" in template:
+            pre, post = template.split("{value}", 1)
+            reason = pl.lit(pre.format(header=header)) + pl.col("failure_case").fill_null("") + pl.lit(post)
+        else:
+            reason = pl.lit(template.format(header=header or "row", value=""))
+        rows.append(part.select(
+            pl.col("index").alias("_pos"), pl.lit(col, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
+            (pl.col("failure_case") if col else pl.lit(None, pl.Utf8)).alias("value"),
+            pl.lit(rule).alias("rule"), reason.alias("reason")))
+    issues = pl.concat(rows) if rows else pl.DataFrame(schema={
+        "_pos": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8, "reason": pl.Utf8})
+    passed = df.join(issues.select("_pos").unique(), on="_pos", how="anti").drop("_pos")
+    issues = issues.join(df.select("_pos", "source_file", "source_row"), on="_pos", how="left").drop("_pos")
+    return passed, issues
+
+
+def _as_text(df: pl.DataFrame, col: str) -> pl.Expr:
+    if df.schema[col] == pl.Datetime or isinstance(df.schema[col], pl.Datetime):
+        return pl.col(col).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return pl.col(col).cast(pl.Utf8)
+
+
+def missing_references(values: pd.Series, known: set[str]) -> pd.Series:
+    """True where a foreign key is set but not among the known keys."""
+    return values.notna() & ~values.isin(known)

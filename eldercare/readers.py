@@ -1,0 +1,181 @@
+"""Read a raw ledger file (xlsx or csv, UTF-8 or GB18030) into cells with their row numbers and canonical headers.
+
+A file that cannot be read as the ledger is refused whole with `LedgerRefused`, whose message names the file and
+why; everything else (blank rows, totals rows, unreadable cells) is left for the row rules to judge.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+from eldercare.ledgers import Ledger, alias_index, header_key
+
+HEADER_SCAN_ROWS = 12
+
+
+class LedgerRefused(Exception):
+    """A whole file refused: it cannot be read as the ledger its name says."""
+
+    def __init__(self, source_file: str, reason: str):
+        super().__init__(f"{source_file}: {reason}")
+        self.source_file = source_file
+        self.reason = reason
+
+
+class FormulaWithoutValue:
+    """A formula cell whose workbook holds no cached value (saved by a tool that does not compute)."""
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"formula {self.formula} without a cached value"
+
+
+@dataclass
+class Grid:
+    """The cells of one sheet (or CSV file), row numbers as a person sees them (1-based)."""
+
+    sheet: str | None
+    rows: list[tuple[int, list]]  # (row number, cells)
+    encoding: str | None = None
+
+
+@dataclass
+class RawTable:
+    """A ledger's data rows with canonical headers: `records` are (row number, {canonical: cell})."""
+
+    source_file: str
+    sheet: str | None
+    header_row: int
+    headers: dict[str, str]  # canonical -> header as written
+    units: dict[str, str]  # canonical -> unit written in the header (万元, 元, 分钟…)
+    unknown_columns: list[str]
+    records: list[tuple[int, dict]] = field(default_factory=list)
+    encoding: str | None = None
+
+
+def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
+    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; refuse anything else."""
+    if not data.strip():
+        raise LedgerRefused(source_file, "the file is empty")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise LedgerRefused(source_file, f"not UTF-8 or GB18030 text (bad byte at offset {exc.start})") from None
+
+
+def read_grids(path: Path, source_file: str) -> list[Grid]:
+    """Every sheet of a workbook, or the one grid of a CSV file."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        text, encoding = decode_text(path.read_bytes(), source_file)
+        rows = [(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text)), start=1)]
+        return [Grid(None, rows, encoding)]
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_workbook(path, source_file)
+    raise LedgerRefused(source_file, f"unsupported file type '{suffix}' (expected .xlsx or .csv)")
+
+
+def _read_workbook(path: Path, source_file: str) -> list[Grid]:
+    try:
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise LedgerRefused(source_file, f"not a readable xlsx workbook ({type(exc).__name__})") from None
+    grids = []
+    try:
+        for name in values.sheetnames:
+            rows = []
+            for (i, vrow), frow in zip(enumerate(values[name].iter_rows(values_only=True), start=1),
+                                       formulas[name].iter_rows(values_only=True)):
+                cells = [
+                    FormulaWithoutValue(f) if v is None and isinstance(f, str) and f.startswith("=") else v
+                    for v, f in zip(vrow, frow)
+                ]
+                rows.append((i, cells))
+            grids.append(Grid(name, rows))
+    finally:
+        values.close()
+        formulas.close()
+    return grids
+
+
+def _match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
+    """Find the header row(s) of a grid: (index of first data row, col->canonical, col->header, col->unit)."""
+    index = alias_index(ledger)
+    best = None
+    scan = grid.rows[:HEADER_SCAN_ROWS]
+    for pos, (_, cells) in enumerate(scan):
+        hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
+        if best is None or len(hits) > len(best[1]):
+            best = (pos, hits)
+    if best is None or len(best[1]) < 2:
+        return None
+    pos, hits = best
+    texts = {j: str(grid.rows[pos][1][j]) for j in hits}
+    units = {j: header_key(grid.rows[pos][1][j])[1] for j in hits}
+    data_start = pos + 1
+    # A merged two-row header: columns left open in the header row are named by the row below it.
+    if pos + 1 < len(grid.rows):
+        below = grid.rows[pos + 1][1]
+        for j, c in enumerate(below):
+            if j in hits or c is None:
+                continue
+            key, unit = header_key(c)
+            if key in index and index[key] not in hits.values():
+                hits[j], texts[j], units[j] = index[key], str(c), unit
+                data_start = pos + 2
+    return data_start, hits, texts, units
+
+
+def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None) -> RawTable:
+    """Read a ledger from a file, choosing the sheet whose headers fit it best; refuse what is unreadable."""
+    grids = grids if grids is not None else read_grids(path, source_file)
+    candidates = []
+    for grid in grids:
+        found = _match_header(grid, ledger)
+        if found is None:
+            continue
+        canon = set(found[1].values())
+        if ledger.sheet_hint and ledger.sheet_hint not in canon:
+            continue
+        candidates.append((len(canon), grid, found))
+    if not candidates:
+        raise LedgerRefused(source_file, f"no sheet has the headers of {ledger.label} ({ledger.name})")
+    _, grid, (data_start, hits, texts, units) = max(candidates, key=lambda c: c[0])
+    where = f"sheet '{grid.sheet}'" if grid.sheet else "the header"
+    seen: dict[str, int] = {}
+    for j, canon in sorted(hits.items()):
+        if canon in seen:
+            raise LedgerRefused(
+                source_file, f"two columns in {where} map to {canon}: '{texts[seen[canon]]}' and '{texts[j]}'")
+        seen[canon] = j
+    missing = [c for c in ledger.required if c not in seen]
+    if missing:
+        names = ", ".join(f"{ledger.column(c).aliases[0]} ({c})" for c in missing)
+        raise LedgerRefused(source_file, f"required column missing in {where}: {names}")
+    header_cells = grid.rows[data_start - 1][1] if data_start else []
+    unknown = sorted({str(c).strip() for j, c in enumerate(header_cells)
+                      if c is not None and str(c).strip() and j not in hits})
+    records = []
+    for number, cells in grid.rows[data_start:]:
+        records.append((number, {canon: (cells[j] if j < len(cells) else None) for j, canon in hits.items()}))
+    return RawTable(
+        source_file=source_file, sheet=grid.sheet, header_row=grid.rows[data_start - 1][0],
+        headers={canon: texts[j] for j, canon in hits.items()},
+        units={canon: units[j] for j, canon in hits.items() if units[j]},
+        unknown_columns=unknown, records=records, encoding=grid.encoding,
+    )

@@ -1,0 +1,1 @@
+"""Orchestration: the one `Definitions`, jobs, schedules, sensors and partitions."""

@@ -1,0 +1,28 @@
+"""The one Definitions of the project: assets, checks, jobs, schedules, sensors, resources, executor."""
+
+import dagster as dg
+
+from assets.validated import LEDGER_ASSETS, regions, visits
+from checks.asset_checks import VALIDATED_CHECKS
+from pipeline.jobs import all_assets_job
+from pipeline.schedules import nightly
+from pipeline.sensors import raw_files_changed
+from resources import IdHashKey, RawFolder, Warehouse
+
+# Configuration comes from the environment at run time (make exports defaults; dagster dev reads .env).
+RESOURCES = {
+    "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
+    "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
+    "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
+}
+
+defs = dg.Definitions(
+    assets=[regions, *LEDGER_ASSETS, visits],
+    asset_checks=VALIDATED_CHECKS,
+    jobs=[all_assets_job],
+    schedules=[nightly],
+    sensors=[raw_files_changed],
+    resources=RESOURCES,
+    # DuckDB has a single writer: every step of a run executes in one process, one after the other.
+    executor=dg.in_process_executor,
+)

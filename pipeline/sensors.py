@@ -1,0 +1,41 @@
+"""A sensor that notices a new or re-submitted month file (or ledger) in the raw folder and asks for that month."""
+
+import json
+
+import dagster as dg
+
+from pipeline.jobs import all_assets_job
+from resources import RawFolder
+
+
+def _fingerprints(raw_folder: RawFolder) -> dict[str, str]:
+    """size:mtime of every file under every region folder, keyed by its path relative to the raw folder."""
+    out = {}
+    if raw_folder.root.is_dir():
+        for path in sorted(raw_folder.root.rglob("*")):
+            if path.is_file() and not any(part.startswith((".", "_")) for part in path.parts):
+                stat = path.stat()
+                out[raw_folder.relative(path)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return out
+
+
+@dg.sensor(job=all_assets_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Asks for a run of the month whose visit file changed; a changed ledger asks for the latest month.")
+def raw_files_changed(context: dg.SensorEvaluationContext, raw_folder: RawFolder):
+    """Compare file fingerprints with the last tick's; one run request per changed month."""
+    before = json.loads(context.cursor) if context.cursor else {}
+    now = _fingerprints(raw_folder)
+    changed = sorted(p for p, f in now.items() if before.get(p) != f)
+    months = set()
+    for path in changed:
+        name = path.rsplit("/", 1)[-1]
+        if "/visits/" in path and len(name) >= 7 and name[4] == "-":
+            months.add(name[:7] + "-01")
+        else:
+            all_months = raw_folder.visit_months()
+            if all_months:
+                months.add(all_months[-1].isoformat())
+    context.update_cursor(json.dumps(now))
+    valid = set(all_assets_job.partitions_def.get_partition_keys())
+    for month in sorted(months & valid):
+        yield dg.RunRequest(run_key=f"{month}:{hash(tuple(changed)) & 0xFFFFFFFF:x}", partition_key=month)

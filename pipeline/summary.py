@@ -1,0 +1,37 @@
+"""The short summary `make run` prints: rows per validated table, quarantine by reason, refusals, checks."""
+
+from __future__ import annotations
+
+from resources import Warehouse
+
+TABLES = ["regions", "institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits"]
+
+
+def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]], run_id: str, success: bool) -> None:
+    """Print the run's outcome from the warehouse (never clear personal data: tables hold none)."""
+    with warehouse.connect(read_only=True) as con:
+        have = {t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'validated'").fetchall()}
+        print(f"\nrun {run_id}: {'SUCCESS' if success else 'FAILURE'}   warehouse: {warehouse.path}")
+        print("\nvalidated table        rows   quarantined rows")
+        for t in TABLES:
+            if t not in have:
+                continue
+            n = con.execute(f"select count(*) from validated.{t}").fetchone()[0]
+            q = con.execute("select count(distinct (source_file, source_row)) from quarantine.rows where ledger = ?",
+                            [t]).fetchone()[0]
+            print(f"  {t:<18} {n:>8}   {q:>8}")
+        print("\nquarantined rows by reason")
+        for ledger, rule, n in con.execute(
+                "select ledger, rule, count(distinct (source_file, source_row)) from quarantine.rows "
+                "group by all order by 1, 3 desc").fetchall():
+            print(f"  {ledger:<14} {rule:<28} {n:>6}")
+        refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
+        print(f"\nfiles or regions refused: {len(refused)}")
+        for f, reason in refused:
+            print(f"  {f}: {reason}")
+    passed = sum(1 for c in checks if c[2])
+    print(f"\nchecks: {passed} passed, {len(checks) - passed} failed")
+    for key, name, ok, _ in checks:
+        if not ok:
+            print(f"  FAILED {key} {name}")

@@ -1,0 +1,7 @@
+"""Resources: the raw-data folder, the warehouse and the ID hash key, configured from environment variables."""
+
+from resources.privacy import IdHashKey
+from resources.raw_folder import RawFolder
+from resources.warehouse import Warehouse
+
+__all__ = ["IdHashKey", "RawFolder", "Warehouse"]
