@@ -315,7 +315,8 @@ def _yuan(amount: Decimal, factor: Decimal) -> float:
 
 
 def parse_money(v: Any, default_unit: str = "元") -> Parsed[float]:
-    """An amount in yuan (2 decimals) from 178.8188万元, 65,124.00, ￥2,500, 2500元…; default_unit applies to bare numbers."""
+    """An amount in yuan, rounded half-up to 2 decimals, from 178.8188万元, 65,124.00, ￥2,500, 2500元…
+    default_unit ("元" or "万元") applies to numbers written without a unit."""
     if default_unit not in ("元", "万元"):  # a programming error, not bad input: raise
         raise ValueError(f"default_unit must be '元' or '万元', not {default_unit!r}")
     return _parse_money(v, _UNIT_FACTORS[default_unit])

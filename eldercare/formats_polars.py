@@ -28,14 +28,15 @@ from eldercare.formats import (
 )
 
 _HAS_FULLWIDTH_RE = r"[\x{FF01}-\x{FF5E}\x{3000}]"
-# The common platform export spelling, parsed directly; everything else takes the regex route.
+# Routes, cheapest first; every row takes at most one: the platform export spelling (strptime at
+# once), everyday written forms (separators mapped, then strptime), anything else DATETIME_RE accepts
+# (captured and zero-padded), Excel serials.
 _CANONICAL_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2} "
     r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?$"
 )
 _CANONICAL_FMT = "%Y-%m-%d %H:%M:%S"
-# Everyday written forms (2022/9/1 8:30, 2022.9.1 08:30:15, 2022年9月1日 8时30分) with no stray spaces:
-# separators are mapped to the canonical ones with one literal replace_many, then strptime.
+# Everyday written forms with no stray spaces: 2022/9/1 8:30, 2022.9.1 08:30:15, 2022年9月1日 8时30分.
 _SIMPLE_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}"
     r"(?:[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T]|年[0-9]{1,2}月[0-9]{1,2}日 ?)"
@@ -49,8 +50,8 @@ _EPOCH_OFFSET_S = int((EXCEL_EPOCH - dt.datetime(1970, 1, 1)).total_seconds())
 
 
 def _staged(source: pl.Expr, *stages: dict[str, pl.Expr], result: str) -> pl.Expr:
-    """Run named steps inside one struct so each costly string op runs once (polars does not reliably
-    deduplicate repeated sub-expressions); each stage may read the fields of the previous ones."""
+    """Run named steps as fields of one struct so each costly string op runs once (polars does not
+    reliably share repeated sub-expressions); a stage reads the fields made by earlier stages."""
     e = pl.struct(source.alias("raw"))
     for stage in stages:
         e = e.struct.with_fields(**stage)
@@ -62,30 +63,29 @@ def _f(name: str) -> pl.Expr:
 
 
 def _only(cond: pl.Expr, s: pl.Expr) -> pl.Expr:
-    """s where cond holds, else null: string ops applied to the result then skip the other rows."""
+    """s where cond holds, else null, so the string ops that follow skip the other rows."""
     return pl.when(cond).then(s)
 
 
-def _normalise_stage(col: str) -> dict[str, pl.Expr]:
-    """Text with full-width ASCII made half-width (only on rows that have any), then stripped."""
+def _source(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String)
+
+
+def _normalise_stage() -> dict[str, pl.Expr]:
+    """`norm`: full-width ASCII made half-width (only on rows that have any), then stripped."""
     raw = _f("raw")
     wide = _only(raw.str.contains(_HAS_FULLWIDTH_RE), raw).str.replace_many(FULLWIDTH_CHARS, HALFWIDTH_CHARS)
     return {"norm": pl.coalesce(wide, raw).str.strip_chars()}
 
 
-def _cast_text(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.String)
-
-
-def datetime_expr(col: str) -> pl.Expr:
-    """Punch times in `col` parsed to pl.Datetime("us"), null where blank or not a date with a time of day."""
-    norm = _f("norm")
-    rest, wr, f = _f("rest"), _f("written"), _f("serial")
+def _datetime_stages() -> list[dict[str, pl.Expr]]:
+    norm, rest, text = _f("norm"), _f("rest"), _f("simple_text")
+    # General route: the shared DATETIME_RE, captured, range-checked, zero-padded, parsed.
+    wr = _f("written")
     y = pl.coalesce(wr.struct.field("y"), wr.struct.field("y2"))
     m = pl.coalesce(wr.struct.field("m"), wr.struct.field("m2"))
     d = pl.coalesce(wr.struct.field("d"), wr.struct.field("d2"))
-    hh, mi = wr.struct.field("hh"), wr.struct.field("mi")
-    ss = wr.struct.field("ss").fill_null("00")
+    hh, mi, ss = wr.struct.field("hh"), wr.struct.field("mi"), wr.struct.field("ss").fill_null("00")
     written_ok = (
         (y.cast(pl.Int32) >= MIN_YEAR)
         & (hh.cast(pl.Int32) <= 23)
@@ -96,21 +96,19 @@ def datetime_expr(col: str) -> pl.Expr:
         [y, pl.lit("-"), m.str.zfill(2), pl.lit("-"), d.str.zfill(2), pl.lit(" "),
          hh.str.zfill(2), pl.lit(":"), mi.str.zfill(2), pl.lit(":"), ss.str.zfill(2)]
     )
-    serial_ok = (
-        (f >= EXCEL_SERIAL_MIN)
-        & (f < EXCEL_SERIAL_MAX + 1)
-        & ~((f >= 60) & (f < 61))
-        & (f != f.floor())
-    )
+    # Excel serials with a fraction (same arithmetic as formats._serial_to_datetime).
+    f = _f("serial")
+    serial_ok = (f >= EXCEL_SERIAL_MIN) & (f < EXCEL_SERIAL_MAX + 1) & ~((f >= 60) & (f < 61)) & (f != f.floor())
     seconds = (f * 86400.0 + 0.5).floor().cast(pl.Int64) + pl.when(f < 60).then(86400).otherwise(0)
     serial_us = (seconds + _EPOCH_OFFSET_S) * _US_PER_S
-    return _staged(
-        _cast_text(col),
-        _normalise_stage(col),
+    dtype = pl.Datetime("us")
+    return [
+        _normalise_stage(),
         {"canonical": norm.str.contains(_CANONICAL_RE)},
         {
+            # cache=False: punch times to the second are mostly distinct, a cache only costs time here
             "fast": _only(_f("canonical"), norm.str.slice(0, 19)).str.strptime(
-                pl.Datetime("us"), _CANONICAL_FMT, strict=False, cache=False  # mostly distinct values
+                dtype, _CANONICAL_FMT, strict=False, cache=False
             ),
             "rest": _only(~_f("canonical"), norm),
         },
@@ -122,28 +120,33 @@ def datetime_expr(col: str) -> pl.Expr:
             "written": _only(~_f("simple") & ~_f("numeric"), rest).str.extract_groups(DATETIME_RE),
             "serial": _only(_f("numeric"), rest).cast(pl.Float64, strict=False),
         },
+        {"with_seconds": text.str.count_matches(":", literal=True) == 2},
         {
+            # each strptime sees only its own rows: parsing unpadded text is the slow part
             "simple_dt": pl.coalesce(
-                _f("simple_text").str.strptime(pl.Datetime("us"), _CANONICAL_FMT, strict=False),
-                _f("simple_text").str.strptime(pl.Datetime("us"), _SHORT_FMT, strict=False),
+                _only(_f("with_seconds"), text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+                _only(~_f("with_seconds"), text).str.strptime(dtype, _SHORT_FMT, strict=False),
             ),
-            "written_dt": _only(written_ok, written_text).str.strptime(pl.Datetime("us"), _CANONICAL_FMT, strict=False),
-            "serial_dt": _only(serial_ok, serial_us).cast(pl.Datetime("us")),
+            "written_dt": _only(written_ok, written_text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+            "serial_dt": _only(serial_ok, serial_us).cast(dtype),
         },
         {"result": pl.coalesce(_f("fast"), _f("simple_dt"), _f("written_dt"), _f("serial_dt"))},
-        result="result",
-    ).alias(col)
+    ]
 
 
-def _duration_stages(col: str) -> list[dict[str, pl.Expr]]:
-    norm, rest = _f("norm"), _f("rest")
-    clock, units = _f("clock"), _f("units")
+def datetime_expr(col: str) -> pl.Expr:
+    """Punch times in `col` as pl.Datetime("us"); null where blank or not a date with a time of day."""
+    return _staged(_source(col), *_datetime_stages(), result="result").alias(col)
+
+
+def _duration_stages() -> list[dict[str, pl.Expr]]:
+    norm, rest, clock, units = _f("norm"), _f("rest"), _f("clock"), _f("units")
     ch, cm = clock.struct.field("h").cast(pl.Float64), clock.struct.field("m").cast(pl.Float64)
     cs = clock.struct.field("s").cast(pl.Float64).fill_null(0.0)
     uh, um, us = (units.struct.field(k).cast(pl.Float64) for k in ("h", "m", "s"))
     any_unit = uh.is_not_null() | um.is_not_null() | us.is_not_null()
     return [
-        _normalise_stage(col),
+        _normalise_stage(),
         {"norm": norm.str.to_lowercase()},
         {
             "unknown": norm.is_null() | (norm == "") | norm.is_in(list(UNKNOWN_DURATIONS)),
@@ -153,9 +156,13 @@ def _duration_stages(col: str) -> list[dict[str, pl.Expr]]:
             "plain_min": _only(_f("plain"), norm).cast(pl.Float64, strict=False),
             "rest": _only(~_f("plain") & ~_f("unknown"), norm),
         },
-        {"clock": rest.str.extract_groups(DURATION_CLOCK_RE)},
-        {"units": _only(clock.struct.field("h").is_null(), rest).str.extract_groups(DURATION_UNITS_RE)},
+        {"is_clock": rest.str.contains(":", literal=True)},
         {
+            "clock": _only(_f("is_clock"), rest).str.extract_groups(DURATION_CLOCK_RE),
+            "units": _only(~_f("is_clock"), rest).str.extract_groups(DURATION_UNITS_RE),
+        },
+        {
+            # same operation order as formats._minutes, so results are bit-identical
             "clock_min": _only((cm <= 59) & (cs <= 59), ch * 60.0 + cm + cs / 60.0),
             "unit_min": _only(any_unit, uh.fill_null(0.0) * 60.0 + um.fill_null(0.0) + us.fill_null(0.0) / 60.0),
         },
@@ -166,14 +173,14 @@ def _duration_stages(col: str) -> list[dict[str, pl.Expr]]:
 
 def duration_minutes_expr(col: str) -> pl.Expr:
     """Service minutes (Float64) from 10小时19分钟, 1.5小时, 45分, 2h, 30min, 01:20 or plain minutes; null otherwise."""
-    return _staged(_cast_text(col), *_duration_stages(col), result="minutes").alias(col)
+    return _staged(_source(col), *_duration_stages()[:-1], result="minutes").alias(col)
 
 
 def duration_is_unknown_expr(col: str) -> pl.Expr:
     """True where the duration is blank or says it was not recorded (未记录时间, 未记录): unknown, not zero."""
-    return _staged(_cast_text(col), *_duration_stages(col)[:3], result="unknown").alias(col)
+    return _staged(_source(col), *_duration_stages()[:3], result="unknown").alias(col)
 
 
 def duration_is_garbage_expr(col: str) -> pl.Expr:
-    """True where a duration is written but cannot be read (neither minutes nor an unknown marker)."""
-    return _staged(_cast_text(col), *_duration_stages(col), result="garbage").alias(col)
+    """True where a duration is written but cannot be read (neither minutes nor a not-recorded marker)."""
+    return _staged(_source(col), *_duration_stages(), result="garbage").alias(col)
