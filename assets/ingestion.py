@@ -15,7 +15,7 @@ from eldercare.normalise import RowIssue, normalise
 from eldercare.readers import LedgerRefused, read_ledger
 
 QUARANTINE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "source_row", "column_name",
-                      "column_header", "value", "rule", "reason"]
+                      "column_header", "value", "rule", "reason", "elder_id"]
 REFUSED_COLUMNS = ["region_code", "ledger", "month", "source_file", "reason"]
 FILE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "encoding", "header_row", "rows_read",
                 "blank_rows", "rows_valid", "rows_quarantined", "unknown_columns"]
@@ -62,7 +62,7 @@ def _postprocess(name: str, df: pd.DataFrame) -> pd.DataFrame:
 def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: str, sheet: str | None) -> list[dict]:
     return [{"region_code": region, "ledger": ledger, "month": None, "source_file": source_file, "sheet": sheet,
              "source_row": i.source_row, "column_name": i.column, "column_header": i.header, "value": i.value,
-             "rule": i.rule, "reason": i.reason} for i in issues]
+             "rule": i.rule, "reason": i.reason, "elder_id": None} for i in issues]
 
 
 def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[Reference] = ()) -> LedgerLoad:

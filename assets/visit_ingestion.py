@@ -127,7 +127,7 @@ def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame) -> MonthLoad:
     """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id)."""
-    parts, issues, refused, files = [], [], [], []
+    parts, issues, refused, files, keys = [], [], [], [], []
     regions, _ = raw.regions()
     for region in regions:
         for path in raw.visit_files(region, month):
@@ -142,6 +142,8 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
             parts.append(rows.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"),
                                            pl.lit(month).alias("month")))
             issues.append(bad.with_columns(pl.lit(source).alias("source_file")))
+            keys.append(vf.frame.select(pl.lit(source).alias("source_file"), "source_row",
+                                        pl.col("elder_id").str.strip_chars().alias("elder_id")))
             files.append({"region_code": region.code, "ledger": "visits", "month": month, "source_file": source,
                           "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
                           "rows_read": vf.frame.height - blank, "blank_rows": blank,
@@ -172,6 +174,10 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         f["rows_quarantined"] = bad_by_file.get(f["source_file"], 0)
         f["rows_valid"] = f["rows_read"] - f["rows_quarantined"]
     region_of = {f["source_file"]: f["region_code"] for f in files}
+    if keys:  # the elder a quarantined row was about, so person-months can show it beside their counts
+        quarantine = quarantine.join(pl.concat(keys), on=["source_file", "source_row"], how="left")
+    else:
+        quarantine = quarantine.with_columns(pl.lit(None, pl.Utf8).alias("elder_id"))
     quarantine = quarantine.with_columns(
         pl.col("source_file").replace_strict(region_of, default=None).alias("region_code"),
         pl.lit("visits").alias("ledger"), pl.lit(month).alias("month"), pl.lit(None, pl.Utf8).alias("sheet"),

@@ -25,7 +25,7 @@ create schema if not exists audit;
 create schema if not exists metrics;
 create table if not exists quarantine.rows (
     region_code varchar, ledger varchar, month date, source_file varchar, sheet varchar, source_row bigint,
-    column_name varchar, column_header varchar, value varchar, rule varchar, reason varchar);
+    column_name varchar, column_header varchar, value varchar, rule varchar, reason varchar, elder_id varchar);
 create table if not exists quarantine.refused_files (
     region_code varchar, ledger varchar, month date, source_file varchar, reason varchar);
 create table if not exists audit.ingest_files (

@@ -1,0 +1,196 @@
+"""Blocking checks on the metric tables: the stored rows keep their pandera contract, money reconciles with ledgers.
+
+Reconciliation recomputes the totals in SQL straight from the validated ledgers, so a metric that silently drops
+or double-counts rows fails its check.
+"""
+
+import math
+
+import dagster as dg
+import pandas as pd
+import pandera.errors
+
+from assets.programme_metrics import SPECS
+from checks.metric_schemas import METRIC_DETAIL_MODELS, MetricRow
+from resources import Warehouse
+
+POOL = "duckdb"
+MAX_LISTED = 20
+TOLERANCE_YUAN = 0.005  # half a fen: float sums in pandas and DuckDB may differ in the last bits
+
+
+def _md(df: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(df.head(MAX_LISTED).to_markdown(index=False) if len(df) else "none")
+
+
+def _key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["metrics", name])
+
+
+def build_contract_check(name: str) -> dg.AssetChecksDefinition:
+    """The stored `metrics.<name>` (and its detail) still satisfies its pandera model; every failing case listed."""
+    detail_model = METRIC_DETAIL_MODELS.get(name)
+    tables = [(f"metrics.{name}", MetricRow)] + ([(f"metrics.{name}_detail", detail_model)] if detail_model else [])
+
+    @dg.asset_check(asset=_key(name), name="contract", blocking=True, pool=POOL,
+                    description="The stored rows satisfy checks/metric_schemas.py: rates in [0, 1], non-negative "
+                                "money and counts, why_not set exactly when a figure is not computable.")
+    def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
+        failures, counts = [], {}
+        with warehouse.connect() as con:
+            for table, model in tables:
+                frame = con.execute(f"select * from {table}").df()
+                counts[table] = len(frame)
+                try:
+                    model.validate(frame, lazy=True)
+                except pandera.errors.SchemaErrors as err:
+                    failures.append(err.failure_cases.assign(table=table))
+        fc = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
+        return dg.AssetCheckResult(passed=fc.empty, metadata={
+            **{f"rows {t}": n for t, n in counts.items()}, "failures": len(fc), "failure_cases": _md(fc.astype(str))})
+
+    return contract
+
+
+def _compare(expected: pd.DataFrame, stored: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Rows where the stored figure differs from the one recomputed from the ledgers (missing counts as 0)."""
+    both = expected.merge(stored, on=on, how="outer", suffixes=("_ledger", "_metric"))
+    both = both.fillna({"amount_ledger": 0.0, "amount_metric": 0.0})
+    bad = [not math.isclose(a, b, abs_tol=TOLERANCE_YUAN) for a, b in zip(both.amount_ledger, both.amount_metric)]
+    return both[bad]
+
+
+def _reconcile_result(bad: pd.DataFrame, compared: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=bad.empty, metadata={"figures_compared": compared, "mismatches": len(bad),
+                                                           "differences": _md(bad)})
+
+
+def _stored(con, table: str, column: str, metrics: list[str], region_level: bool = True) -> pd.DataFrame:
+    marks = ", ".join("?" for _ in metrics)
+    scope = "institution_id is null" if region_level else "institution_id is not null"
+    return con.execute(f"select region_code, metric, coalesce({column}, 0) as amount from {table} "
+                       f"where metric in ({marks}) and {scope}", metrics).df()
+
+
+@dg.asset_check(asset=_key("cost_per_bed"), name="reconciles_with_beds", blocking=True, pool=POOL,
+                additional_deps=[dg.AssetKey(["validated", "beds"])],
+                description="Per region, the cost_per_bed numerator = sum(validated.beds.paid_amount_yuan) of built "
+                            "beds and the denominator = their count; the institutions' numerators add up to it.")
+def cost_per_bed_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        ledger = con.execute("""
+            select region_code, 'cost_per_bed' as metric, sum(paid_amount_yuan) as amount from validated.beds
+            where completed_on is not null and paid_amount_yuan is not null group by all
+            union all
+            select region_code, 'built_priced_beds', count(*) from validated.beds
+            where completed_on is not null and paid_amount_yuan is not null group by all
+            union all
+            select region_code, 'institutions_sum', sum(paid_amount_yuan) from validated.beds
+            where completed_on is not null and paid_amount_yuan is not null group by all""").df()
+        stored = con.execute("""
+            select region_code, 'cost_per_bed' as metric, numerator as amount from metrics.cost_per_bed
+            where metric = 'cost_per_bed' and institution_id is null
+            union all
+            select region_code, 'built_priced_beds', denominator from metrics.cost_per_bed
+            where metric = 'cost_per_bed' and institution_id is null
+            union all
+            select region_code, 'institutions_sum', sum(numerator) from metrics.cost_per_bed
+            where metric = 'cost_per_bed' and institution_id is not null group by all""").df()
+    return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
+
+
+@dg.asset_check(asset=_key("cost_per_recipient"), name="reconciles_with_funds", blocking=True, pool=POOL,
+                additional_deps=[dg.AssetKey(["validated", "funds"])],
+                description="Per region, the cost_per_recipient numerator = sum of validated.funds 拨付 (paid) rows "
+                            "with 用途 上门服务; per institution, the rows paid to that institution.")
+def cost_per_recipient_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        ledger = con.execute("""
+            select region_code, '' as institution_id, sum(amount_yuan) as amount from validated.funds
+            where kind = 'paid' and purpose = 'home_visits' group by all
+            union all
+            select region_code, institution_id, sum(amount_yuan) from validated.funds
+            where kind = 'paid' and purpose = 'home_visits' and institution_id is not null group by all""").df()
+        stored = con.execute("""
+            select region_code, coalesce(institution_id, '') as institution_id, numerator as amount
+            from metrics.cost_per_recipient where metric = 'cost_per_recipient'""").df()
+    return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id"]), len(ledger))
+
+
+@dg.asset_check(asset=_key("budget_execution"), name="reconciles_with_funds", blocking=True, pool=POOL,
+                additional_deps=[dg.AssetKey(["validated", "funds"])],
+                description="Per region, 下达/到位/拨付/支出 totals and their per-source figures equal the sums of "
+                            "validated.funds by kind and source, and the detail table adds up to the same totals.")
+def budget_execution_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
+    from eldercare.metrics.programme import SOURCE_IDS
+
+    cases = " ".join(f"when '{s}' then '_{i}'" for s, i in SOURCE_IDS.items())
+    with warehouse.connect() as con:
+        ledger = con.execute(f"""
+            select region_code, kind || '_yuan' as metric, sum(amount_yuan) as amount from validated.funds group by all
+            union all
+            select region_code, kind || '_yuan' || case source {cases} end, sum(amount_yuan)
+            from validated.funds group by all
+            union all
+            select region_code, 'detail_' || kind, sum(amount_yuan) from validated.funds group by all""").df()
+        stored = con.execute("""
+            select region_code, metric, value as amount from metrics.budget_execution
+            where institution_id is null and metric like '%_yuan%' and computable
+            union all
+            select region_code, 'detail_' || kind, amount from (
+              unpivot (select region_code, sum(allocated_yuan) as allocated, sum(received_yuan) as received,
+                              sum(paid_yuan) as paid, sum(spent_yuan) as spent
+                       from metrics.budget_execution_detail group by all)
+              on allocated, received, paid, spent into name kind value amount)""").df()
+    return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
+
+
+@dg.asset_check(asset=_key("renovation_overspend"), name="reconciles_with_beds", blocking=True, pool=POOL,
+                additional_deps=[dg.AssetKey(["validated", "beds"])],
+                description="Per region and institution, paid and accepted totals equal the sums of validated.beds "
+                            "over beds with both amounts, and the difference is paid − accepted.")
+def renovation_overspend_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        ledger = con.execute("""
+            with b as (select region_code, institution_id, paid_amount_yuan as p, accepted_amount_yuan as a
+                       from validated.beds where p is not null and a is not null),
+            s as (select region_code, '' as institution_id, sum(p) as p, sum(a) as a from b group by all
+                  union all
+                  select region_code, institution_id, sum(p), sum(a) from b group by all)
+            select region_code, institution_id, 'renovation_paid_yuan' as metric, p as amount from s
+            union all select region_code, institution_id, 'renovation_accepted_yuan', a from s
+            union all select region_code, institution_id, 'renovation_overspend_yuan', p - a from s""").df()
+        stored = con.execute("""
+            select region_code, coalesce(institution_id, '') as institution_id, metric, coalesce(value, 0) as amount
+            from metrics.renovation_overspend
+            where metric in ('renovation_paid_yuan', 'renovation_accepted_yuan', 'renovation_overspend_yuan')""").df()
+    return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id", "metric"]), len(ledger))
+
+
+@dg.asset_check(asset=_key("double_renovation"), name="reconciles_with_beds", blocking=True, pool=POOL,
+                additional_deps=[dg.AssetKey(["validated", "beds"])],
+                description="Per region, the double-renovation bed count and paid amount equal validated.beds rows "
+                            "marked 已享受适老化改造, and the detail lists exactly those beds.")
+def double_renovation_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        ledger = con.execute("""
+            select region_code, 'double_renovation_beds' as metric, count(*)::double as amount from validated.beds
+            where previously_renovated group by all
+            union all
+            select region_code, 'double_renovation_paid_yuan', coalesce(sum(paid_amount_yuan), 0) from validated.beds
+            where previously_renovated group by all
+            union all
+            select region_code, 'detail_rows', count(*) from validated.beds where previously_renovated group by all""").df()
+        stored = con.execute("""
+            select region_code, metric, value as amount from metrics.double_renovation
+            where institution_id is null and metric in ('double_renovation_beds', 'double_renovation_paid_yuan')
+              and computable
+            union all
+            select region_code, 'detail_rows', count(*) from metrics.double_renovation_detail group by all""").df()
+    return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
+
+
+PROGRAMME_METRIC_CHECKS = [build_contract_check(spec.name) for spec in SPECS] + [
+    cost_per_bed_reconciles, cost_per_recipient_reconciles, budget_execution_reconciles,
+    renovation_overspend_reconciles, double_renovation_reconciles,
+]

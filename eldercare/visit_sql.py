@@ -1,0 +1,116 @@
+"""Set-based SQL over the warehouse for one month of visits: per-elder totals and the data-quality findings.
+
+Runs where the data is (DuckDB), so a national month (3M punches) never passes through Python row by row.
+Region rules arrive as a small registered table `visit_rules(region_code, medical_item | short_minutes, …)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+FINDING_RULES = {
+    "visit_after_death": "visit after the elder's death (去世)",
+    "visit_during_pause": "visit while the elder's service was paused (暂停)",
+    "visit_for_bed_only_elder": "visit punched for a bed-only elder (家庭养老床位 only)",
+    "visit_for_self_funded_elder": "visit for a socialised elder served at the institution's cost",
+    "open_punch": "no check-out (签退时间 empty): time not recorded",
+    "caregiver_overlap": "the same caregiver at two homes at overlapping times",
+    "visit_too_short": "visit shorter than the policy minimum length",
+    "visit_too_long": "visit longer than the policy maximum length",
+    "duplicate_punch": "the same punch record submitted twice (the copy is quarantined)",
+}
+
+
+def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> None:
+    items = pl.DataFrame([{"region_code": r, "medical_item": i} for r, p in rules.items() for i in p["medical_items"]],
+                         schema={"region_code": pl.Utf8, "medical_item": pl.Utf8})
+    limits = pl.DataFrame([{"region_code": r, "short_minutes": float(p["short_visit_minutes"]),
+                            "long_minutes": float(p["long_visit_hours"]) * 60} for r, p in rules.items()],
+                          schema={"region_code": pl.Utf8, "short_minutes": pl.Float64, "long_minutes": pl.Float64})
+    con.register("medical_items", items)
+    con.register("visit_limits", limits)
+
+
+def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
+    """Per region and elder: visits, recorded minutes, visits without recorded time, medical visits, quarantined rows.
+
+    Every valid punch record counts as a visit; duplicates and quarantined rows do not, but quarantined rows
+    are counted beside them so a reviewer sees when a correction would change the verdict.
+    """
+    _register_rules(con, rules)
+    m = f"DATE '{month.isoformat()}'"
+    return pl.from_arrow(con.sql(f"""
+        with v as (
+            select v.region_code, v.elder_id, count(*) as visits,
+                   coalesce(sum(v.duration_min) filter (where v.duration_recorded), 0) as minutes,
+                   count(*) filter (where not v.duration_recorded) as unrecorded_visits,
+                   count(*) filter (where mi.medical_item is not null) as medical_visits
+            from validated.visits v
+            left join medical_items mi on mi.region_code = v.region_code and mi.medical_item = v.service_item
+            where v.month = {m} group by all),
+        q as (
+            select region_code, elder_id, count(distinct (source_file, source_row)) as quarantined_rows
+            from quarantine.rows where ledger = 'visits' and month = {m} and elder_id is not null group by all)
+        select region_code, elder_id, coalesce(visits, 0)::bigint as visits, coalesce(minutes, 0)::double as minutes,
+               coalesce(unrecorded_visits, 0)::bigint as unrecorded_visits,
+               coalesce(medical_visits, 0)::bigint as medical_visits,
+               coalesce(quarantined_rows, 0)::bigint as quarantined_rows
+        from v full join q using (region_code, elder_id)
+        order by 1, 2""").to_arrow_table())
+
+
+FINDINGS_SQL = """
+with v as (select * from validated.visits where month = {m}),
+ev as (select region_code, elder_id, event, event_date from validated.status_events),
+death as (select region_code, elder_id, min(event_date) as died_on from ev where event = 'died' group by all),
+pauses as (
+    select p.region_code, p.elder_id, p.event_date as paused_on,
+           (select min(r.event_date) from ev r where r.region_code = p.region_code and r.elder_id = p.elder_id
+              and r.event = 'resumed' and r.event_date > p.event_date) as resumed_on
+    from ev p where p.event = 'paused'),
+found as (
+    select v.*, 'visit_after_death' as rule, 'died ' || strftime(d.died_on, '%Y-%m-%d') as evidence
+    from v join death d using (region_code, elder_id) where v.checkin_at::date > d.died_on
+    union all
+    select v.*, 'visit_during_pause', 'paused ' || strftime(p.paused_on, '%Y-%m-%d')
+        || coalesce(', resumed ' || strftime(p.resumed_on, '%Y-%m-%d'), ', not resumed')
+    from v join pauses p using (region_code, elder_id)
+    where v.checkin_at::date >= p.paused_on and (p.resumed_on is null or v.checkin_at::date < p.resumed_on)
+    union all
+    select v.*, 'visit_for_bed_only_elder', '服务类型 家庭养老床位 in ' || e.source_file || ' row ' || e.source_row
+    from v join validated.elders e using (region_code, elder_id) where e.service_type = 'bed_only'
+    union all
+    select v.*, 'visit_for_self_funded_elder', '社会化 in ' || e.source_file || ' row ' || e.source_row
+    from v join validated.elders e using (region_code, elder_id) where e.self_funded
+    union all
+    select v.*, 'open_punch', 'checked in ' || strftime(v.checkin_at, '%Y-%m-%d %H:%M') || ', no check-out'
+    from v where v.checkout_at is null
+    union all
+    select v.*, 'visit_too_short', round(v.duration_min, 1) || ' minutes < ' || l.short_minutes
+    from v join visit_limits l using (region_code) where v.duration_min < l.short_minutes
+    union all
+    select v.*, 'visit_too_long', round(v.duration_min, 1) || ' minutes > ' || l.long_minutes
+    from v join visit_limits l using (region_code) where v.duration_min > l.long_minutes
+    union all
+    select a.*, 'caregiver_overlap', 'caregiver ' || a.caregiver_id || ' also at elder ' || b.elder_id || ' (visit '
+        || b.visit_id || ', ' || strftime(b.checkin_at, '%H:%M') || '–' || strftime(b.checkout_at, '%H:%M') || ')'
+    from v a join v b on a.region_code = b.region_code and a.caregiver_id = b.caregiver_id
+        and a.elder_id <> b.elder_id and a.checkin_at < b.checkout_at and b.checkin_at < a.checkout_at)
+select region_code, month, institution_id, elder_id, visit_id, caregiver_id, checkin_at, rule, evidence,
+       source_file, source_row
+from found
+union all
+select q.region_code, q.month, null, q.elder_id, q.value, null, null, 'duplicate_punch', q.reason, q.source_file,
+       q.source_row
+from quarantine.rows q where q.ledger = 'visits' and q.month = {m} and q.rule = 'duplicate_punch'
+order by region_code, rule, source_file, source_row
+"""
+
+
+def visit_findings(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
+    """Every finding of the month: the visit, the rule broken and the evidence, with its file and row."""
+    _register_rules(con, rules)
+    return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'")).to_arrow_table())
