@@ -51,7 +51,7 @@ def _postprocess(name: str, df: pd.DataFrame) -> pd.DataFrame:
         return df
     if name == "elders":
         df["ability_legacy"] = ~df["ability_level"].isin(list(ABILITY_LEVELS))
-        df["self_funded"] = df.get("self_funded", pd.Series(False, index=df.index)).fillna(False).astype(bool)
+        df["self_funded"] = df.get("self_funded", pd.Series(False, index=df.index)).map(lambda v: bool(v) if v is not None and v == v else False)
     if name == "beds":
         df["previously_renovated"] = df.get("previously_renovated", pd.Series(False, index=df.index)).fillna(False)
     if name == "survey":

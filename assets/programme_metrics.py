@@ -146,6 +146,8 @@ def display(rows: pd.DataFrame) -> pd.DataFrame:
             shown.append("—")
         elif unit == "ratio":
             shown.append(f"{value * 100:.2f}%")
+        elif float(value).is_integer():
+            shown.append(f"{value:,.0f} {unit}")
         else:
             shown.append(f"{value:,.2f} {unit}")
     out["value"] = shown

@@ -12,6 +12,7 @@ import pandera.errors
 
 from assets.programme_metrics import SPECS
 from checks.metric_schemas import METRIC_DETAIL_MODELS, MetricRow
+from eldercare.metrics.programme import SOURCE_IDS
 from resources import Warehouse
 
 POOL = "duckdb"
@@ -122,8 +123,6 @@ def cost_per_recipient_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
                 description="Per region, 下达/到位/拨付/支出 totals and their per-source figures equal the sums of "
                             "validated.funds by kind and source, and the detail table adds up to the same totals.")
 def budget_execution_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
-    from eldercare.metrics.programme import SOURCE_IDS
-
     cases = " ".join(f"when '{s}' then '_{i}'" for s, i in SOURCE_IDS.items())
     with warehouse.connect() as con:
         ledger = con.execute(f"""
@@ -180,7 +179,8 @@ def double_renovation_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
             select region_code, 'double_renovation_paid_yuan', coalesce(sum(paid_amount_yuan), 0) from validated.beds
             where previously_renovated group by all
             union all
-            select region_code, 'detail_rows', count(*) from validated.beds where previously_renovated group by all""").df()
+            select region_code, 'detail_rows', count(*) from validated.beds
+            where previously_renovated group by all""").df()
         stored = con.execute("""
             select region_code, metric, value as amount from metrics.double_renovation
             where institution_id is null and metric in ('double_renovation_beds', 'double_renovation_paid_yuan')

@@ -61,8 +61,8 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
     payload = data if encoding == "utf-8" else text.encode("utf-8")
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
-                            columns=sorted(hits), new_columns=[hits[j] for j in sorted(hits)],
-                            row_index_name="_pos", quote_char='"')
+                            columns=sorted(hits), row_index_name="_pos", quote_char='"')
+        frame = frame.rename({f"column_{j}": hits[j] for j in hits})  # polars names unnamed columns column_<index>
     except pl.exceptions.PolarsError as exc:
         raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
     header_cells = grid.rows[data_start - 1][1]

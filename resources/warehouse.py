@@ -34,7 +34,7 @@ create table if not exists audit.ingest_files (
     unknown_columns varchar);
 """
 
-_SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN", "object": "VARCHAR",
+_SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN", "boolean": "BOOLEAN", "Bool": "BOOLEAN", "object": "VARCHAR",
               "datetime64[ns]": "TIMESTAMP", "Int64": "BIGINT", "String": "VARCHAR", "Utf8": "VARCHAR",
               "Float64": "DOUBLE", "Boolean": "BOOLEAN", "Date": "DATE"}
 

@@ -1,0 +1,175 @@
+"""Home-visit compliance assets: person-months, shortfalls per institution, 人次 and visit findings.
+
+Monthly tables replace exactly their month in one transaction; the rules come from each region's policy.
+"""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import polars as pl
+
+from assets.metadata import column_schema
+from assets.validated import _months
+from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
+from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
+from eldercare.policy import policy_for
+from eldercare.shortfalls import person_times_table, shortfall_table
+from eldercare.visit_sql import FINDING_RULES, visit_findings as find_visit_findings, visit_totals
+from pipeline.partitions import monthly
+from resources import RawFolder, Warehouse
+from resources.warehouse import replace_slice, table_ddl
+
+GROUP = "compliance"
+OWNERS = ["team:data-eng"]
+POOL = "duckdb"
+PREVIEW = 20
+MONTHLY = dict(group_name=GROUP, owners=OWNERS, pool=POOL, partitions_def=monthly,
+               backfill_policy=dg.BackfillPolicy.single_run(), metadata={"partition_expr": "month"})
+
+
+def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, dict]]:
+    """Per accepted region: the visit policy (minimums, window, partial months) and the visit rules section."""
+    policies, rules = {}, {}
+    for region in raw_folder.regions()[0]:
+        policy = policy_for(region.settings)
+        policies[region.code] = VisitPolicy.from_region(region, policy)
+        rules[region.code] = policy["visits"]
+    return policies, rules
+
+
+def _policy_metadata(policies: dict[str, VisitPolicy], rules: dict[str, dict]) -> dg.MetadataValue:
+    return dg.MetadataValue.json({code: {
+        "evaluation_window": [p.window_start.strftime("%Y-%m"), p.window_end.strftime("%Y-%m")],
+        "service_start": p.service_start.isoformat(), "min_visits": p.min_visits, "min_minutes": p.min_minutes,
+        "min_medical_visits": p.min_medical, "partial_month": p.partial_month, **rules[code]}
+        for code, p in policies.items()})
+
+
+def _md(frame: pl.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(PREVIEW).to_pandas().to_markdown(index=False) if frame.height else "none")
+
+
+def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
+    window = context.partition_time_window
+    return _months(window.start.date(), window.end.date())
+
+
+@dg.asset(key=["metrics", "elder_months"], kinds={"polars", "duckdb"},
+          deps=[dg.AssetKey(["validated", n]) for n in ("visits", "elders", "status_events", "regions")],
+          **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
+                                     "dagster/column_schema": column_schema(ElderMonthRow.to_schema())}})
+def elder_months(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """One row per home-service elder per month: visits, recorded minutes (unknown time kept apart, not zero),
+    medical visits, quarantined rows beside them, and the scope decision: in_scope or excluded with a reason
+    (died_this_month, paused, moved_away, institutionalised, not_home_service_recipient, self_funded,
+    before_service_start, outside_window, after_exit). In-scope rows carry a flag per minimum (visits, hours,
+    medical visits). Every valid punch counts as a visit; duplicates and quarantined rows do not. Rules: region.yaml
+    (minimums, window, service start) and its `policy:` over config/policy_defaults.yaml (partial months, medical items).
+    """
+    policies, rules = _policies(raw_folder)
+    written = []
+    with warehouse.connect() as con:
+        con.execute(table_ddl(ElderMonthRow.to_schema(), "metrics.elder_months"))
+        elders = pl.from_arrow(con.sql("select region_code, elder_id, institution_id, name_masked, service_type, "
+                                       "self_funded, enrolled_on from validated.elders").to_arrow_table())
+        events = pl.from_arrow(con.sql("select region_code, elder_id, event, event_date "
+                                       "from validated.status_events").to_arrow_table())
+    for month in _month_range(context):
+        with warehouse.transaction() as con:
+            totals = visit_totals(con, month, rules)
+            rows = ElderMonthRow.validate(person_months(month, elders, events, totals, policies), lazy=True)
+            replace_slice(con, "metrics.elder_months", rows, "month = ?", [month])
+        written.append(rows)
+    rows = pl.concat(written) if written else pl.DataFrame()
+    by_scope = (rows.group_by("scope").len().sort("len", descending=True)
+                .with_columns(pl.col("scope").replace_strict(SCOPE_LABELS).alias("meaning"))) if rows.height else rows
+    flagged = rows.filter(pl.col("below_visits") | pl.col("below_minutes") | ~pl.col("in_scope")) if rows.height else rows
+    return dg.MaterializeResult(metadata={
+        "dagster/partition_row_count": rows.height,
+        "in_scope": int(rows["in_scope"].sum()) if rows.height else 0,
+        "below_visits": int(rows["below_visits"].sum()) if rows.height else 0,
+        "below_minutes": int(rows["below_minutes"].sum()) if rows.height else 0,
+        "policy": _policy_metadata(policies, rules),
+        "person_months_by_scope": _md(by_scope),
+        "preview_excluded_or_below": _md(flagged.select(
+            "month", "institution_id", "elder_id", "name_masked", "scope", "scope_note", "visits", "minutes",
+            "medical_visits", "quarantined_rows", "below_visits", "below_minutes") if flagged.height else flagged),
+    })
+
+
+@dg.asset(key=["metrics", "visit_shortfalls"], kinds={"polars", "duckdb"}, deps=[elder_months.key],
+          **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
+                                     "dagster/column_schema": column_schema(VisitShortfallRow.to_schema())}})
+def visit_shortfalls(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per region × institution × month × metric (visits / hours / medical_visits): in-scope person-months, how
+    many were below the minimum, how many were excluded, and the list (elder id + masked name) of those below.
+    Counts only in-scope person-months of metrics.elder_months; a region without a medical minimum has no medical row.
+    """
+    written = []
+    with warehouse.connect() as con:
+        con.execute(table_ddl(VisitShortfallRow.to_schema(), "metrics.visit_shortfalls"))
+    for month in _month_range(context):
+        with warehouse.transaction() as con:
+            months = pl.from_arrow(con.sql("select * from metrics.elder_months where month = "
+                                           f"DATE '{month.isoformat()}'").to_arrow_table())
+            rows = VisitShortfallRow.validate(shortfall_table(months), lazy=True)
+            replace_slice(con, "metrics.visit_shortfalls", rows, "month = ?", [month])
+        written.append(rows)
+    rows = pl.concat(written) if written else pl.DataFrame()
+    return dg.MaterializeResult(metadata={
+        "dagster/partition_row_count": rows.height,
+        "person_months_below": _md(rows.drop("elders_below") if rows.height else rows),
+    })
+
+
+@dg.asset(key=["metrics", "visit_findings"], kinds={"duckdb", "sql"},
+          deps=[dg.AssetKey(["validated", n]) for n in ("visits", "elders", "status_events")],
+          **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
+                                     "dagster/column_schema": column_schema(VisitFindingRow.to_schema())}})
+def visit_findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Data-quality findings on visits, each naming the visit, the rule and the evidence: visits after death, during
+    a pause, for bed-only or self-funded elders; open punches; one caregiver at two homes at once; visits shorter or
+    longer than the policy's limits; duplicate punches (their copies are in quarantine). Findings are reported,
+    not service: they do not change the counts of metrics.elder_months except where the scope rules say so.
+    """
+    _, rules = _policies(raw_folder)
+    written = []
+    with warehouse.connect() as con:
+        con.execute(table_ddl(VisitFindingRow.to_schema(), "metrics.visit_findings"))
+    for month in _month_range(context):
+        with warehouse.transaction() as con:
+            rows = VisitFindingRow.validate(find_visit_findings(con, month, rules), lazy=True)
+            replace_slice(con, "metrics.visit_findings", rows, "month = ?", [month])
+        written.append(rows)
+    rows = pl.concat(written) if written else pl.DataFrame()
+    by_rule = (rows.group_by("rule").len().sort("len", descending=True)
+               .with_columns(pl.col("rule").replace_strict(FINDING_RULES).alias("meaning"))) if rows.height else rows
+    return dg.MaterializeResult(metadata={
+        "dagster/partition_row_count": rows.height, "findings_by_rule": _md(by_rule),
+        "preview": _md(rows.select("month", "rule", "elder_id", "visit_id", "evidence", "source_file", "source_row")
+                       if rows.height else rows),
+    })
+
+
+@dg.asset(key=["metrics", "person_times"], kinds={"polars", "duckdb"}, group_name=GROUP, owners=OWNERS, pool=POOL,
+          deps=[elder_months.key], metadata={"dagster/column_schema": column_schema(PersonTimesRow.to_schema())})
+def person_times(raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """人次: home-service recipients (bed-only and self-funded elders excluded) with at least
+    policy.visits.person_times_min_visits (30) valid visits summed over every stored month of the project,
+    per institution and region, against targets.service_person_times.
+    """
+    regions = raw_folder.regions()[0]
+    thresholds = {r.code: int(policy_for(r.settings)["visits"]["person_times_min_visits"]) for r in regions}
+    targets = {r.code: r.targets.get("service_person_times") for r in regions}
+    with warehouse.connect() as con:
+        con.execute(table_ddl(PersonTimesRow.to_schema(), "metrics.person_times"))
+        months = pl.from_arrow(con.sql("select region_code, month, institution_id, elder_id, scope, visits "
+                                       "from metrics.elder_months").to_arrow_table())
+    rows = PersonTimesRow.validate(person_times_table(months, thresholds, targets), lazy=True)
+    with warehouse.transaction() as con:
+        replace_slice(con, "metrics.person_times", rows)
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, "person_times": _md(rows)})
+
+
+COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings, person_times]
