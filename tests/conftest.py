@@ -9,8 +9,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.compliance import COMPLIANCE_ASSETS
+from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
 from checks.asset_checks import VALIDATED_CHECKS
+from checks.compliance_checks import COMPLIANCE_CHECKS
+from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from resources import IdHashKey, RawFolder, Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +22,9 @@ SAMPLE = ROOT / "data_raw"
 SAMPLE_CODE = "370399"
 SAMPLE_MONTHS = ["2022-06-01", "2022-07-01", "2022-08-01", "2022-09-01", "2022-10-01", "2022-11-01", "2022-12-01"]
 TEST_KEY = "test-key-not-secret"
-ALL_ASSETS = [regions, *LEDGER_ASSETS, visits]
+ALL_ASSETS = [regions, *LEDGER_ASSETS, visits]  # the validated layer
+EVERYTHING = [*ALL_ASSETS, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS]
+EVERY_CHECK = [*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS]
 
 
 def resources_for(raw: Path, warehouse: Path) -> dict:
@@ -28,9 +34,11 @@ def resources_for(raw: Path, warehouse: Path) -> dict:
 
 def materialize_range(raw: Path, warehouse: Path, first: str, last: str | None = None,
                       selection=None) -> dg.ExecuteInProcessResult:
-    """Dagster's own `materialize` of every asset and check over a month range, as one run."""
+    """Dagster's own `materialize` of the assets (default: all) and their checks over a month range, as one run."""
+    assets = selection or EVERYTHING
+    checks = VALIDATED_CHECKS if selection == ALL_ASSETS else EVERY_CHECK
     return dg.materialize(
-        [*(selection or ALL_ASSETS), *VALIDATED_CHECKS],
+        [*assets, *checks],
         resources=resources_for(raw, warehouse),
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last or first},
         raise_on_error=False,
