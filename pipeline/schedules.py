@@ -10,8 +10,9 @@ from pipeline.partitions import monthly
              description="02:00 Beijing time: the previous and the current month, as one run.")
 def nightly(context: dg.ScheduleEvaluationContext):
     """One run over [previous month, current month] so the two months never compete for the warehouse."""
-    current = monthly.get_partition_key_for_timestamp(context.scheduled_execution_time.timestamp())
-    keys = monthly.get_partition_keys()
+    when = context.scheduled_execution_time
+    current = monthly.get_partition_key_for_timestamp(when.timestamp())
+    keys = monthly.get_partition_keys(current_time=when)
     previous = keys[keys.index(current) - 1] if keys.index(current) > 0 else current
     return dg.RunRequest(
         run_key=f"nightly-{current}-{context.scheduled_execution_time:%Y%m%d}",

@@ -1,0 +1,90 @@
+"""The Definitions reviewers read in the UI: every asset's key, group, owner and description; schedule; sensor."""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from resources import RawFolder
+
+from conftest import SAMPLE
+from pipeline.definitions import defs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.txt"
+
+
+def _specs() -> list[str]:
+    lines = []
+    for spec in sorted(defs.resolve_all_asset_specs(), key=lambda s: s.key.to_user_string()):
+        partitioned = "monthly" if spec.partitions_def else "-"
+        deps = ",".join(sorted(d.asset_key.to_user_string() for d in spec.deps))
+        lines.append(f"{spec.key.to_user_string()} | {spec.group_name} | {','.join(spec.owners)} | {partitioned} | {deps}")
+    checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in defs.resolve_asset_graph().asset_check_keys)
+    return lines + ["", *checks]
+
+
+def test_asset_keys_groups_owners_and_lineage_match_the_snapshot():
+    """A change of key, group, owner, partitioning, lineage or checks is deliberate: UPDATE_SNAPSHOTS=1 to accept."""
+    current = "\n".join(_specs()) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(current, encoding="utf-8")
+    assert current == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_every_asset_is_described_owned_grouped_and_kinded():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and len(spec.description) > 30, spec.key
+        assert spec.owners == ["team:data-eng"], spec.key
+        assert spec.group_name in {"validated", "compliance", "metrics"}, spec.key
+        assert any(t.startswith("dagster/kind/") for t in spec.tags), spec.key
+        assert spec.key.path[0] == spec.group_name or spec.key.path[0] == "metrics", spec.key
+
+
+def test_every_validated_table_has_its_blocking_guards():
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    for table in ("institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits"):
+        for name in ("rows_accounted", "contract", "files_readable"):
+            assert (f"validated/{table}", name) in checks
+
+
+def test_one_writer_configuration():
+    assert defs.executor is dg.in_process_executor
+    instance = yaml.safe_load((Path(__file__).parents[1] / "pipeline" / "dagster.yaml").read_text())
+    assert instance["concurrency"]["pools"] == {"default_limit": 1, "granularity": "op"}
+    assert instance["concurrency"]["runs"]["max_concurrent_runs"] == 1
+
+
+def _tick(when: dt.datetime):
+    schedule = defs.get_schedule_def("nightly")
+    context = dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
+    return schedule.evaluate_tick(context).run_requests
+
+
+def test_nightly_schedule_refreshes_the_previous_and_current_month_in_one_run():
+    [request] = _tick(dt.datetime(2026, 11, 24, 2, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-10-01"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-11-01"
+    [request] = _tick(dt.datetime(2026, 12, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
+        == ("2026-11-01", "2026-12-01")
+
+
+def test_sensor_asks_for_the_month_whose_file_changed(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    sensor = defs.get_sensor_def("raw_files_changed")
+    instance = dg.DagsterInstance.ephemeral()
+    ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), resources={"raw_folder": RawFolder(path=str(raw))})
+    first = sensor.evaluate_tick(ctx)
+    assert sorted(r.partition_key for r in first.run_requests) == [f"2022-{m:02d}-01" for m in range(6, 13)]
+    ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), cursor=first.cursor,
+                                  resources={"raw_folder": RawFolder(path=str(raw))})
+    assert sensor.evaluate_tick(ctx).run_requests == []
+    september = raw / "370399" / "visits" / "2022-09.csv"
+    september.write_bytes(september.read_bytes() + b"\n")
+    ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), cursor=first.cursor,
+                                  resources={"raw_folder": RawFolder(path=str(raw))})
+    assert [r.partition_key for r in sensor.evaluate_tick(ctx).run_requests] == ["2022-09-01"]
