@@ -13,8 +13,6 @@ from pathlib import Path
 from eldercare.formats import id_check_digit
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "domain" / "zhoucun_2022_qiyitang_visits.csv"
-if not SOURCE.exists():  # a checkout beside shared/ (CI) or inside the work tree
-    SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "domain" / "zhoucun_2022_qiyitang_visits.csv"
 CODE = "370306"
 EVENTS = {"died": "去世", "paused": "暂停"}
 REGION_YAML = """region_code: "370306"
