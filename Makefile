@@ -25,8 +25,9 @@ $(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
+# MONTH=2022-09 re-runs one month; MONTH="2022-06 2022-09" runs that range as one run.
 run: install
-	$(PY) -m pipeline.cli run
+	$(PY) -m pipeline.cli run $(foreach m,$(MONTH),--month $(m))
 
 test: install
 	$(PY) -m pytest -q

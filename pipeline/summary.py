@@ -26,6 +26,14 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
                 "select ledger, rule, count(distinct (source_file, source_row)) from quarantine.rows "
                 "group by all order by 1, 3 desc").fetchall():
             print(f"  {ledger:<14} {rule:<28} {n:>6}")
+        unknown = con.execute("select source_file, unknown_columns from audit.ingest_files "
+                              "where unknown_columns is not null order by 1").fetchall()
+        print(f"\nunknown columns left out: {len(unknown)} file(s)")
+        for f, cols in unknown:
+            print(f"  {f}: {cols}")
+        metrics = con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'metrics' "
+                              "order by 1").fetchall()
+        print(f"\nmetrics tables: {len(metrics)}  ({', '.join(f'{t} {n}' for t, n in metrics[:6])}, …)")
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
         print(f"\nfiles or regions refused: {len(refused)}")
         for f, reason in refused:
