@@ -690,10 +690,10 @@ class VisitMaker:
 
 
 def _monthly_count(rng: random.Random) -> int:
-    """Visits planned for an elder-month: 8–14 for about 35% of months, else 15–22 (skewed up)."""
+    """Visits planned for an elder-month: 8–14 for about 35% of months, else 15–29 (skewed up)."""
     if rng.random() < 0.35:
         return max(rng.randint(8, 14), rng.randint(8, 14))
-    return max(rng.randint(15, 22), rng.randint(15, 22))
+    return max(rng.randint(15, 29), rng.randint(15, 29))
 
 
 def plan_visits(world: World, seed: int) -> list[Visit]:
