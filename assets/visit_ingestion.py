@@ -14,9 +14,7 @@ import polars as pl
 
 from checks.gate import gate_polars
 from checks.schemas import VisitRow
-from eldercare.formats_polars import (
-    datetime_expr, duration_is_garbage_expr, duration_is_unknown_expr, duration_minutes_expr,
-)
+from eldercare.formats_polars import _duration_stages, _source, datetime_expr
 from eldercare.ledgers import SERVICE_ITEMS, VISITS
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
@@ -47,22 +45,40 @@ def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str 
         value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
 
 
+def _fullwidth_to_ascii(col: pl.Expr) -> pl.Expr:
+    """Full-width digits and spaces made ASCII; rows without any keep their string (no copy of 3M cells)."""
+    return pl.when(col.str.contains_any(list(FULLWIDTH))).then(
+        col.str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values()))).otherwise(col)
+
+
+def _duration_fields(col: str) -> pl.Expr:
+    """One pass of the duration parser (formats_polars) giving its `minutes`, `unknown` and `garbage` fields at once:
+    the same values as duration_minutes_expr / duration_is_unknown_expr / duration_is_garbage_expr, parsed once."""
+    e = pl.struct(_source(col).alias("raw"))
+    for stage in _duration_stages():
+        e = e.struct.with_fields(**stage)
+    return e
+
+
 def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Typed rows, issues of the unreadable ones (totals rows, bad times/durations), and the count of blank rows."""
     h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
     clean = text.with_columns(
-        [pl.col(c).str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values())).str.strip_chars()
-         .replace("", None).alias(c) for c in TEXT_COLUMNS])
+        [_fullwidth_to_ascii(pl.col(c)).str.strip_chars().alias(c) for c in TEXT_COLUMNS]
+    ).with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in TEXT_COLUMNS])  # "" -> null
     blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
     blank = clean.filter(blank_mask).height
-    clean = clean.filter(~blank_mask)
+    if blank:
+        clean = clean.filter(~blank_mask)
     first = pl.coalesce([pl.col(c) for c in TEXT_COLUMNS])
     totals = first.str.contains(r"^(合\s*计|总\s*计|小\s*计)")
     typed = clean.with_columns(
         datetime_expr("checkin_at").alias("_in"), datetime_expr("checkout_at").alias("_out"),
-        duration_minutes_expr("duration_min").alias("_dur"), duration_is_unknown_expr("duration_min").alias("_unk"),
-        duration_is_garbage_expr("duration_min").alias("_garbage"), totals.fill_null(False).alias("_totals"),
-    )
+        _duration_fields("duration_min").alias("_d"), totals.fill_null(False).alias("_totals"),
+    ).with_columns(
+        pl.col("_d").struct.field("minutes").alias("_dur"), pl.col("_d").struct.field("unknown").alias("_unk"),
+        pl.col("_d").struct.field("garbage").alias("_garbage"),
+    ).drop("_d")
     issues = [
         _issues(typed, pl.col("_totals"), None, None, first, "totals_row",
                 pl.lit("totals row (") + first + pl.lit("), not a record: delete it from the file")),
@@ -77,7 +93,7 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.D
                 pl.lit(f"{h['duration_min']}: not a duration: '") + pl.col("duration_min") + pl.lit("'")),
     ]
     issues = pl.concat(issues)
-    ok = typed.join(issues.select("source_row").unique(), on="source_row", how="anti")
+    ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique())) if issues.height else typed
     derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
     recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
     rows = ok.with_columns(
@@ -95,25 +111,31 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.D
 
 
 def _reference_issues(rows: pl.DataFrame, column: str, keys: pl.DataFrame, header: str, target: str) -> pl.DataFrame:
+    """Rows whose `column` is set but not among the region's keys, as issues (with the row's `_idx`)."""
     unknown = rows.filter(pl.col(column).is_not_null()).join(keys, on=["region_code", column], how="anti")
     return unknown.select(
-        pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"), pl.lit(header).alias("header"),
-        pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
+        pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
+        pl.lit(header).alias("header"), pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
         (pl.lit(f"{header}: '") + pl.col(column) + pl.lit(f"' is not in {target}: add it there or correct the code"))
         .alias("reason"))
 
 
 def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first passing copy of each visit id (by file, row); the others become issues."""
+    """Keep the first passing copy of each visit id (by file, row); the others become issues.
+
+    Only rows whose (region, visit id) occurs more than once are sorted and compared: a few thousand of 3M.
+    """
     content = ["elder_id", "institution_id", "caregiver_id", "service_item", "checkin_at", "checkout_at"]
-    ordered = passed.sort(["region_code", "source_file", "source_row"])
-    firsts = ordered.unique(subset=["region_code", "visit_id"], keep="first", maintain_order=True)
-    dups = ordered.join(firsts.select("_idx"), on="_idx", how="anti")
-    if dups.is_empty():
-        return firsts, pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
-    ref = firsts.select("region_code", "visit_id", *[pl.col(c).alias(f"_first_{c}") for c in content],
+    key = ["region_code", "visit_id"]
+    repeated = passed.filter(pl.struct(key).is_duplicated())
+    if repeated.is_empty():
+        return passed, pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
+    ordered = repeated.sort(["region_code", "source_file", "source_row"])
+    firsts = ordered.unique(subset=key, keep="first", maintain_order=True)
+    dups = ordered.filter(~pl.col("_idx").is_in(firsts["_idx"]))
+    ref = firsts.select(*key, *[pl.col(c).alias(f"_first_{c}") for c in content],
                         pl.col("source_row").alias("_first_row"))
-    d = dups.join(ref, on=["region_code", "visit_id"], how="left")
+    d = dups.join(ref, on=key, how="left")
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"_first_{c}")) for c in content])
     reason = (pl.when(same).then(pl.lit("duplicate punch: the same record as row "))
               .otherwise(pl.lit("visit id reused with different content; first used on row "))
@@ -122,7 +144,7 @@ def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, 
                       pl.lit(header).alias("header"), pl.col("visit_id").alias("value"),
                       pl.when(same).then(pl.lit("duplicate_punch")).otherwise(pl.lit("duplicate_key")).alias("rule"),
                       reason.alias("reason"))
-    return firsts, issues
+    return passed.filter(~pl.col("_idx").is_in(dups["_idx"])), issues
 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame) -> MonthLoad:
@@ -159,10 +181,10 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         ])
         # The gate sees every row, so a row's every failure is listed; rows with unknown references then drop out.
         passed, gate_issues = gate_polars(rows, VisitRow, h)
-        passed = passed.join(ref_issues.select("source_file", "source_row").unique(),
-                             on=["source_file", "source_row"], how="anti")
+        if ref_issues.height:
+            passed = passed.filter(~pl.col("_idx").is_in(ref_issues["_idx"]))
         kept, dup_issues = _duplicate_issues(passed, h["visit_id"])
-        issues += [ref_issues, gate_issues.select(empty_issues.columns), dup_issues]
+        issues += [ref_issues.drop("_idx"), gate_issues.select(empty_issues.columns), dup_issues]
         valid = VisitRow.validate(kept.sort(["region_code", "source_file", "source_row"]))
     else:
         valid = pl.DataFrame(schema={n: pl.Utf8 for n in VisitRow.to_schema().columns})
@@ -175,7 +197,9 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         f["rows_valid"] = f["rows_read"] - f["rows_quarantined"]
     region_of = {f["source_file"]: f["region_code"] for f in files}
     if keys:  # the elder a quarantined row was about, so person-months can show it beside their counts
-        quarantine = quarantine.join(pl.concat(keys), on=["source_file", "source_row"], how="left")
+        keys = pl.concat(keys)
+        keys = keys.filter(pl.col("source_row").is_in(quarantine["source_row"].unique()))  # 3M rows -> a few
+        quarantine = quarantine.join(keys, on=["source_file", "source_row"], how="left")
     else:
         quarantine = quarantine.with_columns(pl.lit(None, pl.Utf8).alias("elder_id"))
     quarantine = quarantine.with_columns(

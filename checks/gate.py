@@ -84,8 +84,8 @@ def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.Da
     for (column, check), part in failures.group_by(["column", "check"], maintain_order=True):
         col = column if column in schema.columns else CHECK_COLUMNS.get(check)
         if column not in schema.columns and col:  # a row-level check: show the cell it is about
-            part = part.drop("failure_case").join(
-                df.select("_pos", _as_text(df, col).alias("failure_case")), left_on="index", right_on="_pos")
+            cells = df.filter(pl.col("_pos").is_in(part["index"])).select("_pos", _as_text(df, col).alias("failure_case"))
+            part = part.drop("failure_case").join(cells, left_on="index", right_on="_pos")
         rule, _ = _reason(check, None, "")
         header = headers.get(col, col) if col else None
         template = CHECK_REASONS.get(rule, "{header}: fails check " + check)
@@ -100,7 +100,7 @@ def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.Da
             pl.lit(rule).alias("rule"), reason.alias("reason")))
     issues = pl.concat(rows) if rows else pl.DataFrame(schema={
         "_pos": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8, "reason": pl.Utf8})
-    passed = df.join(issues.select("_pos").unique(), on="_pos", how="anti").drop("_pos")
+    passed = (df.filter(~pl.col("_pos").is_in(issues["_pos"].unique())) if issues.height else df).drop("_pos")
     issues = issues.join(df.select("_pos", "source_file", "source_row"), on="_pos", how="left").drop("_pos")
     return passed, issues
 
