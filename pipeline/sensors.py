@@ -1,5 +1,6 @@
 """A sensor that notices a new or re-submitted month file (or ledger) in the raw folder and asks for that month."""
 
+import hashlib
 import json
 
 import dagster as dg
@@ -37,5 +38,6 @@ def raw_files_changed(context: dg.SensorEvaluationContext, raw_folder: RawFolder
                 months.add(all_months[-1].isoformat())
     context.update_cursor(json.dumps(now))
     valid = set(all_assets_job.partitions_def.get_partition_keys())
+    digest = hashlib.sha1(json.dumps({p: now[p] for p in changed}).encode()).hexdigest()[:12]
     for month in sorted(months & valid):
-        yield dg.RunRequest(run_key=f"{month}:{hash(tuple(changed)) & 0xFFFFFFFF:x}", partition_key=month)
+        yield dg.RunRequest(run_key=f"{month}:{digest}", partition_key=month)
