@@ -38,6 +38,11 @@ ui: install
 sample: install
 	$(PY) -m eldercare.synth.sample --out data_raw > /dev/null
 
+# National-scale benchmark, not part of `make test`: ~3M visit rows a month generated under /tmp (BENCH_DATA),
+# one month through the pipeline against one DuckDB query, a 12-month backfill; prints a table (bench/out/).
+bench: install
+	$(PY) bench/national.py
+
 lock:
 	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
 

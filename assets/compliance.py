@@ -13,7 +13,7 @@ from assets.metadata import column_schema
 from assets.validated import _months
 from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
-from eldercare.policy import policy_for
+from eldercare.policy import load_defaults, policy_for
 from eldercare.shortfalls import person_times_table, shortfall_table
 from eldercare.visit_sql import FINDING_RULES, visit_findings as find_visit_findings, visit_totals
 from pipeline.partitions import monthly
@@ -31,8 +31,9 @@ MONTHLY = dict(group_name=GROUP, owners=OWNERS, pool=POOL, partitions_def=monthl
 def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, dict]]:
     """Per accepted region: the visit policy (minimums, window, partial months) and the visit rules section."""
     policies, rules = {}, {}
+    defaults = load_defaults()  # read once, not once per region
     for region in raw_folder.regions()[0]:
-        policy = policy_for(region.settings)
+        policy = policy_for(region.settings, defaults)
         policies[region.code] = VisitPolicy.from_region(region, policy)
         rules[region.code] = policy["visits"]
     return policies, rules

@@ -121,11 +121,9 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     months = _months(window.start.date(), window.end.date())
     with warehouse.connect() as con:
         con.execute(table_ddl(VisitRow.to_schema(), "validated.visits"))
-        elders = pl.DataFrame(con.execute("select region_code, elder_id from validated.elders").fetchall(),
-                              schema=["region_code", "elder_id"], orient="row")
-        institutions = pl.DataFrame(
-            con.execute("select region_code, institution_id from validated.institutions").fetchall(),
-            schema=["region_code", "institution_id"], orient="row")
+        elders = pl.from_arrow(con.sql("select region_code, elder_id from validated.elders").to_arrow_table())
+        institutions = pl.from_arrow(
+            con.sql("select region_code, institution_id from validated.institutions").to_arrow_table())
     totals = {"valid": 0, "quarantined": 0, "refused": 0}
     files, quarantine_parts, refused_all = [], [], []
     for month in months:

@@ -8,13 +8,15 @@ gates the rest → among duplicate visit ids the first copy that passed is kept.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from checks.gate import gate_polars
+from checks.gate import polars_failures, with_lineage
 from checks.schemas import VisitRow
-from eldercare.formats_polars import _duration_stages, _source, datetime_expr
+from eldercare.formats_polars import _CANONICAL_FMT, _CANONICAL_RE, _duration_stages, _source, datetime_expr
 from eldercare.ledgers import SERVICE_ITEMS, VISITS
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
@@ -25,6 +27,8 @@ ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "v
 CODE_COLUMNS = ["visit_id", "elder_id", "institution_id", "caregiver_id", "service_item"]
 FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"\u3000": " "}
 HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
+# Month files read and parsed at once: one more than the cores, so reading one file overlaps parsing another.
+READERS = min(4, (os.cpu_count() or 1) + 1)
 
 
 @dataclass
@@ -45,49 +49,83 @@ def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str 
         value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
 
 
-def _fullwidth_to_ascii(col: pl.Expr) -> pl.Expr:
-    """Full-width digits and spaces made ASCII; rows without any keep their string (no copy of 3M cells)."""
-    return pl.when(col.str.contains_any(list(FULLWIDTH))).then(
-        col.str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values()))).otherwise(col)
+# Cells that cleaning changes: whitespace at either end, or a full-width digit or space. Every other cell is
+# left as it is (no copy of 3M strings), which is what replacing and stripping would give it anyway.
+_NEEDS_CLEANING = r"^\s|\s$|[" + "".join(FULLWIDTH) + "]"
+# The platform's own spelling of a duration (45分钟, 1小时, 1小时20分钟): whole minutes and hours, nothing else.
+PLATFORM_DURATION_RE = r"^[0-9]{1,5}(?:小时(?:[0-9]{1,5}分钟)?|分钟)$"
+_DATETIME = pl.Datetime("us")
 
 
-def _duration_fields(col: str) -> pl.Expr:
-    """One pass of the duration parser (formats_polars) giving its `minutes`, `unknown` and `garbage` fields at once:
-    the same values as duration_minutes_expr / duration_is_unknown_expr / duration_is_garbage_expr, parsed once."""
-    e = pl.struct(_source(col).alias("raw"))
-    for stage in _duration_stages():
-        e = e.struct.with_fields(**stage)
-    return e
+def _cleaned(col: str) -> pl.Expr:
+    """Full-width digits and spaces made ASCII, then stripped (an empty cell becomes null in a second step)."""
+    c = pl.col(col)
+    return pl.when(c.str.contains(_NEEDS_CLEANING)).then(
+        c.str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values())).str.strip_chars()).otherwise(c)
+
+
+def parse_datetimes(values: pl.Series) -> pl.Series:
+    """`datetime_expr` of the cells. When every cell is blank or in the canonical export spelling
+    (2022-06-01 08:30:00) that is its first route alone: the other routes would only see nulls. Datetimes the
+    reader kept typed come back as they are."""
+    if isinstance(values.dtype, pl.Datetime):  # typed by the reader (Parquet timestamps): nothing to parse
+        return values
+    frame = values.to_frame("v")
+    if frame.select(pl.col("v").str.contains(_CANONICAL_RE).fill_null(True).all()).item():
+        out = frame.select(pl.col("v").str.slice(0, 19).str.strptime(_DATETIME, _CANONICAL_FMT, strict=False, cache=False))
+    else:
+        out = frame.select(datetime_expr("v"))
+    return out.to_series().alias(values.name)
+
+
+def parse_durations(values: pl.Series) -> pl.DataFrame:
+    """Columns minutes, unknown, garbage: what duration_minutes_expr, duration_is_unknown_expr and
+    duration_is_garbage_expr give for the cells, in one pass of the general parser — or, when every cell is blank
+    or in the platform's spelling, without its regex captures (the costly part at 3M rows): whole hours × 60 +
+    whole minutes, the same numbers."""
+    frame = values.to_frame("v")
+    if not frame.select(pl.col("v").str.contains(PLATFORM_DURATION_RE).fill_null(True).all()).item():
+        general = pl.struct(_source("v").alias("raw"))
+        for stage in _duration_stages():
+            general = general.struct.with_fields(**stage)
+        return frame.select(general.alias("d")).select(pl.col("d").struct.field(f).alias(f)
+                                                       for f in ("minutes", "unknown", "garbage"))
+    parts = frame.with_columns(pl.col("v").str.strip_suffix("分钟").str.split_exact("小时", 1).alias("p")).unnest("p")
+    minutes_only = pl.col("field_1").is_null()  # 45分钟; otherwise 1小时 or 1小时20分钟
+    hours = pl.when(minutes_only).then(0.0).otherwise(pl.col("field_0").cast(pl.Float64, strict=False))
+    minutes = (pl.when(minutes_only).then(pl.col("field_0")).otherwise(pl.col("field_1"))
+               .cast(pl.Float64, strict=False).fill_null(0.0))
+    return parts.select(pl.when(pl.col("v").is_not_null()).then(hours * 60.0 + minutes).alias("minutes"),
+                        pl.col("v").is_null().alias("unknown"), pl.lit(False).alias("garbage"))
 
 
 def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Typed rows, issues of the unreadable ones (totals rows, bad times/durations), and the count of blank rows."""
     h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
-    clean = text.with_columns(
-        [_fullwidth_to_ascii(pl.col(c)).str.strip_chars().alias(c) for c in TEXT_COLUMNS]
-    ).with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in TEXT_COLUMNS])  # "" -> null
+    cells = [c for c in TEXT_COLUMNS if text.schema[c] == pl.Utf8]  # the rest: punch times the reader typed
+    clean = text.with_columns([_cleaned(c).alias(c) for c in cells]).with_columns(
+        [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cells])  # "" -> null
     blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
     blank = clean.filter(blank_mask).height
     if blank:
         clean = clean.filter(~blank_mask)
-    first = pl.coalesce([pl.col(c) for c in TEXT_COLUMNS])
+    # the first cell written in the row; a typed punch time stands in as "" (its text never reads 合计)
+    first = pl.coalesce([pl.col(c) if c in cells else pl.when(pl.col(c).is_not_null()).then(pl.lit(""))
+                         for c in TEXT_COLUMNS])
     totals = first.str.contains(r"^(合\s*计|总\s*计|小\s*计)")
+    durations = parse_durations(clean["duration_min"])
     typed = clean.with_columns(
-        datetime_expr("checkin_at").alias("_in"), datetime_expr("checkout_at").alias("_out"),
-        _duration_fields("duration_min").alias("_d"), totals.fill_null(False).alias("_totals"),
-    ).with_columns(
-        pl.col("_d").struct.field("minutes").alias("_dur"), pl.col("_d").struct.field("unknown").alias("_unk"),
-        pl.col("_d").struct.field("garbage").alias("_garbage"),
-    ).drop("_d")
+        parse_datetimes(clean["checkin_at"]).alias("_in"), parse_datetimes(clean["checkout_at"]).alias("_out"),
+        durations["minutes"].alias("_dur"), durations["unknown"].alias("_unk"), durations["garbage"].alias("_garbage"),
+        totals.fill_null(False).alias("_totals"),
+    )
     issues = [
         _issues(typed, pl.col("_totals"), None, None, first, "totals_row",
                 pl.lit("totals row (") + first + pl.lit("), not a record: delete it from the file")),
-        _issues(typed, ~pl.col("_totals") & pl.col("checkin_at").is_not_null() & pl.col("_in").is_null(),
-                "checkin_at", h["checkin_at"], pl.col("checkin_at"), "bad_datetime",
-                pl.lit(f"{h['checkin_at']}: not a valid date-time: '") + pl.col("checkin_at") + pl.lit("'")),
-        _issues(typed, ~pl.col("_totals") & pl.col("checkout_at").is_not_null() & pl.col("_out").is_null(),
-                "checkout_at", h["checkout_at"], pl.col("checkout_at"), "bad_datetime",
-                pl.lit(f"{h['checkout_at']}: not a valid date-time: '") + pl.col("checkout_at") + pl.lit("'")),
+        *(_issues(typed, ~pl.col("_totals") & pl.col(c).is_not_null() & pl.col(parsed).is_null(),
+                  c, h[c], pl.col(c), "bad_datetime",
+                  pl.lit(f"{h[c]}: not a valid date-time: '") + pl.col(c) + pl.lit("'"))
+          for c, parsed in (("checkin_at", "_in"), ("checkout_at", "_out")) if c in cells),  # typed: all valid
         _issues(typed, ~pl.col("_totals") & pl.col("_garbage"), "duration_min", h["duration_min"],
                 pl.col("duration_min"), "bad_duration",
                 pl.lit(f"{h['duration_min']}: not a duration: '") + pl.col("duration_min") + pl.lit("'")),
@@ -110,29 +148,26 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.D
     return rows, issues, blank
 
 
-def _reference_issues(rows: pl.DataFrame, column: str, keys: pl.DataFrame, header: str, target: str) -> pl.DataFrame:
-    """Rows whose `column` is set but not among the region's keys, as issues (with the row's `_idx`)."""
-    unknown = rows.filter(pl.col(column).is_not_null()).join(keys, on=["region_code", column], how="anti")
-    return unknown.select(
+def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, header: str, target: str) -> pl.DataFrame:
+    """Rows flagged in `unknown` (their `column` is set but not among the region's keys), as issues with `_idx`."""
+    return rows.filter(pl.col(unknown)).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
         pl.lit(header).alias("header"), pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
         (pl.lit(f"{header}: '") + pl.col(column) + pl.lit(f"' is not in {target}: add it there or correct the code"))
         .alias("reason"))
 
 
-def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first passing copy of each visit id (by file, row); the others become issues.
-
-    Only rows whose (region, visit id) occurs more than once are sorted and compared: a few thousand of 3M.
+def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series, pl.DataFrame]:
+    """Among rows that passed every other rule, keep the first copy of each visit id (by file, row); the others'
+    `_idx` and their issues. `candidates` holds at least every passing row whose (region, visit id) is repeated.
     """
     content = ["elder_id", "institution_id", "caregiver_id", "service_item", "checkin_at", "checkout_at"]
     key = ["region_code", "visit_id"]
-    repeated = passed.filter(pl.struct(key).is_duplicated())
-    if repeated.is_empty():
-        return passed, pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
-    ordered = repeated.sort(["region_code", "source_file", "source_row"])
+    ordered = candidates.sort(["region_code", "source_file", "source_row"])
     firsts = ordered.unique(subset=key, keep="first", maintain_order=True)
     dups = ordered.filter(~pl.col("_idx").is_in(firsts["_idx"]))
+    if dups.is_empty():
+        return dups["_idx"], pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
     ref = firsts.select(*key, *[pl.col(c).alias(f"_first_{c}") for c in content],
                         pl.col("source_row").alias("_first_row"))
     d = dups.join(ref, on=key, how="left")
@@ -144,48 +179,82 @@ def _duplicate_issues(passed: pl.DataFrame, header: str) -> tuple[pl.DataFrame, 
                       pl.lit(header).alias("header"), pl.col("visit_id").alias("value"),
                       pl.when(same).then(pl.lit("duplicate_punch")).otherwise(pl.lit("duplicate_key")).alias("rule"),
                       reason.alias("reason"))
-    return passed.filter(~pl.col("_idx").is_in(dups["_idx"])), issues
+    return dups["_idx"], issues
+
+
+def _key_sets(keys: pl.DataFrame, column: str) -> dict[str, pl.Series]:
+    return {code: part[column] for (code,), part in keys.partition_by("region_code", as_dict=True).items()}
+
+
+def _unknown(column: str, known: pl.Series | None) -> pl.Expr:
+    """True where `column` is set but not one of the region's keys."""
+    if known is None:
+        return pl.col(column).is_not_null()
+    return pl.col(column).is_not_null() & ~pl.col(column).is_in(known)
+
+
+def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict):
+    """One month file read, parsed and its references looked up; a refusal comes back instead of raising.
+
+    Runs in a worker thread (polars and file reads release the GIL), so two files are read while one is parsed.
+    """
+    try:
+        vf = read_visit_file(path, source)
+    except LedgerRefused as exc:
+        return exc
+    rows, bad, blank = parse_month_frame(vf.frame, vf.headers)
+    rows = rows.with_columns(
+        pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"), pl.lit(month).alias("month"),
+        _unknown("elder_id", elders.get(region_code)).alias("_unknown_elder"),
+        _unknown("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
+    keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row",
+                           pl.col("elder_id").str.strip_chars().alias("elder_id"))
+    meta = {"encoding": vf.encoding, "header_row": vf.header_row, "rows_read": vf.frame.height - blank,
+            "blank_rows": blank, "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers}
+    return rows, bad.with_columns(pl.lit(source).alias("source_file")), keys, meta
 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame) -> MonthLoad:
     """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id)."""
     parts, issues, refused, files, keys = [], [], [], [], []
     regions, _ = raw.regions()
-    for region in regions:
-        for path in raw.visit_files(region, month):
-            source = raw.relative(path)
-            try:
-                vf = read_visit_file(path, source)
-            except LedgerRefused as exc:
-                refused.append({"region_code": region.code, "ledger": "visits", "month": month,
-                                "source_file": source, "reason": exc.reason})
+    # sorted by (region, file) so that the rows concatenated below are in (region, file, row) order
+    jobs = sorted(((region.code, path, raw.relative(path)) for region in regions for path in raw.visit_files(region, month)),
+                  key=lambda job: (job[0], job[2]))
+    elders, institutions = _key_sets(elder_keys, "elder_id"), _key_sets(institution_keys, "institution_id")
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        loaded = pool.map(lambda job: _read_and_parse(month, *job, elders, institutions), jobs)
+        for (code, _, source), result in zip(jobs, loaded):  # in file order, whatever order the threads finish
+            if isinstance(result, LedgerRefused):
+                refused.append({"region_code": code, "ledger": "visits", "month": month,
+                                "source_file": source, "reason": result.reason})
                 continue
-            rows, bad, blank = parse_month_frame(vf.frame, vf.headers)
-            parts.append(rows.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"),
-                                           pl.lit(month).alias("month")))
-            issues.append(bad.with_columns(pl.lit(source).alias("source_file")))
-            keys.append(vf.frame.select(pl.lit(source).alias("source_file"), "source_row",
-                                        pl.col("elder_id").str.strip_chars().alias("elder_id")))
-            files.append({"region_code": region.code, "ledger": "visits", "month": month, "source_file": source,
-                          "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
-                          "rows_read": vf.frame.height - blank, "blank_rows": blank,
-                          "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers})
+            rows, bad, file_keys, meta = result
+            parts.append(rows)
+            issues.append(bad)
+            keys.append(file_keys)
+            files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
+                          "sheet": None, **meta})
     empty_issues = pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
     if parts:
         rows = pl.concat(parts, how="diagonal_relaxed").with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
         headers = files[0]["_headers"] if files else {}
         h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
         ref_issues = pl.concat([
-            _reference_issues(rows, "elder_id", elder_keys, h["elder_id"], "服务对象台账 (elders)"),
-            _reference_issues(rows, "institution_id", institution_keys, h["institution_id"], "服务机构 (institutions)"),
+            _reference_issues(rows, "_unknown_elder", "elder_id", h["elder_id"], "服务对象台账 (elders)"),
+            _reference_issues(rows, "_unknown_institution", "institution_id", h["institution_id"],
+                              "服务机构 (institutions)"),
         ])
+        rows = rows.drop("_unknown_elder", "_unknown_institution")
         # The gate sees every row, so a row's every failure is listed; rows with unknown references then drop out.
-        passed, gate_issues = gate_polars(rows, VisitRow, h)
-        if ref_issues.height:
-            passed = passed.filter(~pl.col("_idx").is_in(ref_issues["_idx"]))
-        kept, dup_issues = _duplicate_issues(passed, h["visit_id"])
-        issues += [ref_issues.drop("_idx"), gate_issues.select(empty_issues.columns), dup_issues]
-        valid = VisitRow.validate(kept.sort(["region_code", "source_file", "source_row"]))
+        gate_issues = polars_failures(rows, VisitRow, h)  # `_pos` is the row's position, i.e. its `_idx`
+        ok = ~pl.col("_idx").is_in(pl.concat([gate_issues["_pos"], ref_issues["_idx"]]).unique())
+        # Rows are in (region, file, row) order by construction, and filters keep it: no 3M-row sort or copy
+        # until the one filter that makes the valid rows.
+        repeated = rows.filter(ok & pl.struct("region_code", "visit_id").is_duplicated())
+        dup_idx, dup_issues = _duplicate_issues(repeated, h["visit_id"])
+        issues += [ref_issues.drop("_idx"), with_lineage(gate_issues, rows).select(empty_issues.columns), dup_issues]
+        valid = VisitRow.validate(rows.filter(ok & ~pl.col("_idx").is_in(dup_idx)))
     else:
         valid = pl.DataFrame(schema={n: pl.Utf8 for n in VisitRow.to_schema().columns})
     quarantine = pl.concat([i.select(empty_issues.columns) for i in issues]) if issues else empty_issues

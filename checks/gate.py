@@ -69,6 +69,24 @@ def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.Da
 
     The issues frame has source_file, source_row, column, header, value, rule, reason.
     """
+    issues = polars_failures(df, model, headers)
+    if not issues.height:
+        return df, issues.drop("_pos").with_columns(pl.lit(None, pl.Utf8).alias("source_file"),
+                                                    pl.lit(None, pl.Int64).alias("source_row"))
+    passed = df.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(issues["_pos"].unique()))
+    return passed, with_lineage(issues, df)
+
+
+def with_lineage(issues: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
+    """Issues of `polars_failures` with the source_file and source_row of their row in `df` instead of `_pos`."""
+    return issues.with_columns(df["source_file"].gather(issues["_pos"]).alias("source_file"),
+                               df["source_row"].gather(issues["_pos"]).alias("source_row")).drop("_pos")
+
+
+def polars_failures(df: pl.DataFrame, model, headers: dict[str, str]) -> pl.DataFrame:
+    """Validate rows lazily with the polars model: one issue per failing row and check, with `_pos`, the row's
+    position in `df`, and column, header, value, rule and reason. `df` itself is not copied or filtered here.
+    """
     schema = model.to_schema()
     df = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
     try:
@@ -84,7 +102,7 @@ def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.Da
     for (column, check), part in failures.group_by(["column", "check"], maintain_order=True):
         col = column if column in schema.columns else CHECK_COLUMNS.get(check)
         if column not in schema.columns and col:  # a row-level check: show the cell it is about
-            cells = df.filter(pl.col("_pos").is_in(part["index"])).select("_pos", _as_text(df, col).alias("failure_case"))
+            cells = df[part["index"].unique()].select("_pos", _as_text(df, col).alias("failure_case"))
             part = part.drop("failure_case").join(cells, left_on="index", right_on="_pos")
         rule, _ = _reason(check, None, "")
         header = headers.get(col, col) if col else None
@@ -98,11 +116,8 @@ def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.Da
             pl.col("index").alias("_pos"), pl.lit(col, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
             (pl.col("failure_case") if col else pl.lit(None, pl.Utf8)).alias("value"),
             pl.lit(rule).alias("rule"), reason.alias("reason")))
-    issues = pl.concat(rows) if rows else pl.DataFrame(schema={
+    return pl.concat(rows) if rows else pl.DataFrame(schema={
         "_pos": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8, "reason": pl.Utf8})
-    passed = (df.filter(~pl.col("_pos").is_in(issues["_pos"].unique())) if issues.height else df).drop("_pos")
-    issues = issues.join(df.select("_pos", "source_file", "source_row"), on="_pos", how="left").drop("_pos")
-    return passed, issues
 
 
 def _as_text(df: pl.DataFrame, col: str) -> pl.Expr:

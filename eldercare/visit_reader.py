@@ -22,7 +22,10 @@ TEXT_COLUMNS = [c.name for c in VISITS.columns]
 
 @dataclass
 class VisitFile:
-    """A month file's rows as text (every canonical column present, missing ones null) plus `source_row`."""
+    """A month file's rows as text (every canonical column present, missing ones null) plus `source_row`.
+
+    One exception: punch times that arrive as Parquet timestamps stay typed (see `_typed_punch_times`).
+    """
 
     frame: pl.DataFrame
     headers: dict[str, str]
@@ -48,17 +51,40 @@ def _complete(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(missing).select(["source_row", *TEXT_COLUMNS])
 
 
+HEAD_CHARS = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _utf8(data: bytes) -> bool:
+    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.Utf8)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+def _decode(data: bytes, source_file: str) -> tuple[bytes, str, str]:
+    """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
+    UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
+    body = data[3:] if data.startswith(UTF8_BOM) else data
+    if data.strip() and _utf8(body):
+        # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
+        head = body[: 4 * HEAD_CHARS + 4].decode("utf-8", errors="ignore")[:HEAD_CHARS]
+        return body, head, "utf-8-sig" if body is not data else "utf-8"
+    text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
+    return text.encode("utf-8"), text[:HEAD_CHARS], encoding
+
+
 def _read_csv(path: Path, source_file: str) -> VisitFile:
-    data = path.read_bytes()
-    text, encoding = decode_text(data, source_file)
-    head = text[: 64 * 1024].splitlines()[:HEADER_SCAN_ROWS]
+    payload, head_text, encoding = _decode(path.read_bytes(), source_file)
+    head = head_text.splitlines()[:HEADER_SCAN_ROWS]
     grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
     found = _match_header(grid, VISITS)
     if found is None:
         raise LedgerRefused(source_file, "no header row of 上门服务记录 found in the first lines")
     data_start, hits, texts, _ = found
     _check_headers(hits, texts, source_file)
-    payload = data if encoding == "utf-8" else text.encode("utf-8")
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
                             columns=sorted(hits), row_index_name="_pos", quote_char='"')
@@ -92,6 +118,24 @@ def _read_xlsx(path: Path, source_file: str) -> VisitFile:
     return VisitFile(_complete(frame), table.headers, table.unknown_columns, None, table.header_row)
 
 
+PUNCH_COLUMNS = ("checkin_at", "checkout_at")
+# The years the canonical export spelling accepts (formats_polars: 19xx-9999); other timestamps go as text.
+_PUNCH_RANGE = (dt.datetime(1900, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59))
+
+
+def _typed_punch_times(values: pl.Series) -> pl.Series | None:
+    """A Parquet timestamp column as the datetimes its text (2022-06-01 08:30:00) would be parsed back to: wall-clock
+    time, whole seconds, microsecond unit — without writing 3M strings and reading them again. None when a value is
+    outside the years that spelling covers: that column then goes as text like any other."""
+    if values.dtype.time_zone is not None:
+        values = values.dt.replace_time_zone(None)
+    values = values.dt.truncate("1s").dt.cast_time_unit("us")
+    low, high = values.min(), values.max()
+    if low is not None and (low < _PUNCH_RANGE[0] or high > _PUNCH_RANGE[1]):
+        return None
+    return values
+
+
 def _read_parquet(path: Path, source_file: str) -> VisitFile:
     try:
         frame = pl.read_parquet(path)
@@ -102,13 +146,19 @@ def _read_parquet(path: Path, source_file: str) -> VisitFile:
     texts = dict(enumerate(frame.columns))
     _check_headers(hits, texts, source_file)
     unknown = sorted(c for j, c in texts.items() if j not in hits)
-    cols = []
+    columns = {}
     for j, canon in hits.items():
-        col = pl.col(texts[j])
-        if frame.schema[texts[j]] in (pl.Datetime, pl.Date):
-            col = col.dt.strftime("%Y-%m-%d %H:%M:%S")
-        cols.append(col.cast(pl.Utf8).alias(canon))
-    frame = frame.select(cols).with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+        values = frame[texts[j]]
+        typed = (_typed_punch_times(values) if canon in PUNCH_COLUMNS and isinstance(values.dtype, pl.Datetime)
+                 else None)
+        if typed is not None:
+            columns[canon] = typed
+        elif values.dtype in (pl.Datetime, pl.Date):
+            columns[canon] = values.dt.strftime("%Y-%m-%d %H:%M:%S").cast(pl.Utf8)
+        else:
+            columns[canon] = values.cast(pl.Utf8)
+    frame = pl.DataFrame(columns, height=frame.height).with_row_index("source_row", offset=1).with_columns(
+        pl.col("source_row").cast(pl.Int64))
     return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, None, 0)
 
 
