@@ -254,6 +254,10 @@ def _walls(runs: list[dict]) -> str:
     return ", ".join(f"{r['wall']:.1f}" for r in runs)
 
 
+def _median_steps(runs: list[dict]) -> dict[str, float]:
+    return {k: statistics.median(r["steps"].get(k, 0.0) for r in runs) for k in runs[0]["steps"]}
+
+
 def _steps_line(steps: dict[str, float]) -> str:
     assets = {k: v for k, v in steps.items() if k in ("validated__visits", "metrics__elder_months", "metrics__visit_shortfalls")}
     checks = sum(v for k, v in steps.items() if k not in assets)
@@ -349,7 +353,7 @@ def report(results: list[dict], args, months: list[str]) -> str:
     for r in results:
         c = r["counts"]
         lines.append(
-            f"{r['format']}: A per step (first run), s: {_steps_line(r['a'][0]['steps'])}. A runs: {_walls(r['a'])}; "
+            f"{r['format']}: A per step (medians), s: {_steps_line(_median_steps(r['a']))}. A runs: {_walls(r['a'])}; "
             f"B runs: {_walls(r['b'])}. A's counts equal B's for all {len(c)} institutions (in scope "
             f"{sum(v[0] for v in c.values()):,}, excluded {sum(v[1] for v in c.values()):,}, below 15 visits "
             f"{sum(v[2] for v in c.values()):,}, below 900 minutes {sum(v[3] for v in c.values()):,}, below 2 medical "
