@@ -21,9 +21,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml $(VENV)/.installed
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
+	# Create the instance's storage once, so two first runs started together do not race to create it.
+	$(PY) -c "import dagster; dagster.DagsterInstance.get()"
 
 # MONTH=2022-09 re-runs one month; MONTH="2022-06 2022-09" runs that range as one run.
 run: install
