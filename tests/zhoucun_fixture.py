@@ -1,4 +1,4 @@
-"""Build a raw region folder from the Zhoucun 期颐堂 monthly visit table (shared/domain/zhoucun_2022_qiyitang_visits.csv).
+"""Build a raw region folder from the Zhoucun 期颐堂 monthly visit table (tests/fixtures/zhoucun_2022_qiyitang_visits.csv, the published table carried here).
 
 One visit per counted visit, spread over the days the elder was in service that month, 60 minutes each and
 2 of them 医疗护理 when there are at least 2; bed-only elders (`not_recipient`) become 家庭养老床位 elders.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from eldercare.formats import id_check_digit
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "domain" / "zhoucun_2022_qiyitang_visits.csv"
+SOURCE = Path(__file__).resolve().parent / "fixtures" / "zhoucun_2022_qiyitang_visits.csv"
 CODE = "370306"
 EVENTS = {"died": "去世", "paused": "暂停"}
 REGION_YAML = """region_code: "370306"

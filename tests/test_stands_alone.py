@@ -1,0 +1,20 @@
+"""The project stands alone: nothing in it reads the team's reading material beside the checkout."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCANNED = ("pipeline", "assets", "checks", "resources", "eldercare", "tests", "bench", "Makefile", ".ci")
+
+
+def test_no_file_reaches_outside_the_project():
+    # Spelt in pieces so that this file does not match itself.
+    needles = ("shared/" + "domain", ".." + "/shared", '"shared"' + " /")
+    offenders = []
+    for top in SCANNED:
+        paths = [ROOT / top] if (ROOT / top).is_file() else (ROOT / top).rglob("*")
+        for path in paths:
+            if path.is_file() and path.suffix in {".py", "", ".sh", ".yaml", ".toml"} and "__pycache__" not in path.parts:
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                if any(n in text for n in needles):
+                    offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == [], f"files that read outside the project: {offenders}"
