@@ -9,6 +9,7 @@ from checks.asset_checks import VALIDATED_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from pipeline.jobs import all_assets_job
+from pipeline.progress import progress_logger
 from pipeline.schedules import nightly
 from pipeline.sensors import raw_files_changed
 from resources import IdHashKey, RawFolder, Warehouse
@@ -27,6 +28,7 @@ defs = dg.Definitions(
     schedules=[nightly],
     sensors=[raw_files_changed],
     resources=RESOURCES,
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     # DuckDB has a single writer: every step of a run executes in one process, one after the other.
     executor=dg.in_process_executor,
 )
