@@ -35,11 +35,12 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
                               "order by 1").fetchall()
         print(f"\nmetrics tables: {len(metrics)}  ({', '.join(f'{t} {n}' for t, n in metrics[:6])}, …)")
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
-        print(f"\nfiles or regions refused: {len(refused)}")
-        for f, reason in refused:
-            print(f"  {f}: {reason}")
     passed = sum(1 for c in checks if c[2])
     print(f"\nchecks: {passed} passed, {len(checks) - passed} failed")
     for key, name, ok, _ in checks:
         if not ok:
             print(f"  FAILED {key} {name}")
+    # Last, because the person at the terminal reads the last lines first: which file or region, and why.
+    print(f"\nfiles or regions refused: {len(refused)}")
+    for f, reason in refused:
+        print(f"  REFUSED {f}: {reason}")

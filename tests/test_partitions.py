@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import ALL_ASSETS, materialize_range, query
+from pipeline.summary import print_summary
 from resources.warehouse import Warehouse, replace_slice
 
 MONTH_TABLES = {
@@ -57,7 +58,7 @@ def test_a_visit_file_with_columns_in_another_order_loads_the_same_rows(raw_copy
     assert unknown == [("备注",)] if extra else [(None,)]
 
 
-def test_a_refused_file_is_recorded_and_everything_else_loads(raw_copy, tmp_path):
+def test_a_refused_file_is_recorded_and_everything_else_loads(raw_copy, tmp_path, capsys):
     (raw_copy / "370399" / "visits" / "2022-12.csv").write_bytes(b"")
     (raw_copy / "370399" / "survey.xlsx").write_bytes(b"not a workbook")
     bad_region = raw_copy / "370398"
@@ -76,6 +77,14 @@ def test_a_refused_file_is_recorded_and_everything_else_loads(raw_copy, tmp_path
     assert failed == {("validated/regions", "regions_accepted"), ("validated/survey", "files_readable"),
                       ("validated/visits", "files_readable")}
     assert query(warehouse, "select count(*) from validated.visits where month = '2022-11-01'")[0][0] > 2900
+    # The run's last lines (read first at the terminal) name each refused file or region and why.
+    checks = [(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
+              for e in result.get_asset_check_evaluations()]
+    print_summary(Warehouse(path=str(warehouse)), checks, run_id="r", success=result.success)
+    last = capsys.readouterr().out.rstrip().splitlines()[-3:]
+    assert last == ["  REFUSED 370398: region.yaml key 'project_year' is missing",
+                    "  REFUSED 370399/survey.xlsx: not a readable xlsx workbook (BadZipFile)",
+                    "  REFUSED 370399/visits/2022-12.csv: the file is empty"]
 
 
 def test_a_failed_write_leaves_the_previous_month_intact(tmp_path):
