@@ -18,7 +18,7 @@ install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e ".[dev]"
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml $(VENV)/.installed
@@ -45,8 +45,12 @@ sample: install
 bench: install
 	$(PY) bench/national.py
 
+# Re-solve the direct pins of pyproject.toml in a throw-away venv, so the lock holds exactly what they need.
 lock:
-	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
+	rm -rf var/lockvenv && $(PYTHON) -m venv var/lockvenv
+	var/lockvenv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	var/lockvenv/bin/pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
+	rm -rf var/lockvenv
 
 clean:
 	rm -rf var
