@@ -157,10 +157,13 @@ def load_judgments(path: Path, region_code: str, label: str | None = None) -> Ju
     return parse_judgments(doc, source, region_code)
 
 
-def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> None:
-    """Every rubric id named exists, and every indicator named is one of its indicators (by name as printed)."""
-    for frame, what in ((judgments.judgments, "judgment"), (judgments.overrides, "override"),
-                        (judgments.vetoes, "veto")):
+def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments:
+    """The judgments with each indicator named by its key; fails when a rubric id or an indicator name is unknown
+    or a score exceeds what the indicator can give."""
+    frames = {}
+    for field, what in (("judgments", "judgment"), ("overrides", "override"), ("vetoes", "veto")):
+        frame = getattr(judgments, field).copy()
+        keys = []
         for row in frame.itertuples(index=False):
             if row.rubric not in rubrics:
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}': no rubric file config/rubrics/"
@@ -170,13 +173,19 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> None:
                 if rubric.veto is None:
                     raise JudgmentsError(f"{row.source}: vetoes: rubric '{row.rubric}' has no 否决性指标")
                 continue
-            keys = {key: ind for key, _, _, ind in rubric.indicators()}
-            if row.indicator not in keys:
-                hint = [k for k in keys if k.endswith(f"/{row.indicator}")]
-                extra = f" (the name repeats; write one of {hint})" if hint else ""
+            names = rubric.names()
+            if row.indicator not in names:
+                hint = [k for k in names.values() if k.endswith(f"/{row.indicator}")]
+                extra = f" (the name repeats; write one of {sorted(set(hint))})" if hint else ""
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}': no such "
                                      f"indicator in {row.rubric}{extra}")
-            ceiling = keys[row.indicator].ceiling
+            key = names[row.indicator]
+            ceiling = {k: ind for k, _, _, ind in rubric.indicators()}[key].ceiling
             if pd.notna(row.score) and row.score > ceiling + 1e-9:
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}': score "
                                      f"{row.score:g} exceeds the indicator's {ceiling:g} points")
+            keys.append(key)
+        if what != "veto":
+            frame["indicator"] = pd.Series(keys, index=frame.index, dtype=object)
+        frames[field] = frame
+    return Judgments(**frames)

@@ -214,6 +214,14 @@ class Rubric(_Strict):
         return [(ind.name if names.count(ind.name) == 1 else f"{l2 or l1}/{ind.name}", l1, l2, ind)
                 for l1, l2, ind in rows]
 
+    def names(self) -> dict[str, str]:
+        """Every way a judgment may name an indicator (its key, or 'level2/name') → its key."""
+        out = {}
+        for key, l1, l2, ind in self.indicators():
+            out[f"{l2 or l1}/{ind.name}"] = key
+            out[key] = key
+        return out
+
     def max_points(self) -> float:
         """The table's points plus its bonus items."""
         return self.points + sum(lv.points for lv in self.levels if lv.bonus)
