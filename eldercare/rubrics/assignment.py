@@ -23,7 +23,9 @@ def subjects(assigned: pd.DataFrame, rubrics: dict[str, Rubric], institutions: p
     rubric; for an institution rubric, the region's institutions and any institution its judgments name."""
     kind = assigned.assign(kind=assigned["rubric"].map({i: r.subject for i, r in rubrics.items()}))
     regional = kind[kind["kind"] == "region"].assign(subject=lambda d: d["region_code"])
-    named = pd.concat([judgments.judgments, judgments.overrides, judgments.vetoes])[["region_code", "rubric", "subject"]]
+    cols = ["region_code", "rubric", "subject"]
+    named = pd.concat([f[cols] for f in (judgments.judgments, judgments.overrides, judgments.vetoes) if len(f)]
+                      or [pd.DataFrame(columns=cols)])
     per_institution = kind[kind["kind"] == "institution"]
     listed = per_institution.merge(institutions[["region_code", "institution_id"]].rename(
         columns={"institution_id": "subject"}), on="region_code")
