@@ -1,4 +1,4 @@
-"""A region's `judgments.yaml` (contract: ../shared/ledgers.md): a reviewer's scores, evidence, overrides and vetoes.
+"""A region's `judgments.yaml` (format: the raw-ledger contract, ledgers.md): a reviewer's scores, evidence, overrides and vetoes.
 
 rubric id → subject (region code or institution id) → indicator name as printed → {score, evidence}; an entry may
 also give `actual` (what was achieved, for a target or a count the rule scores), `target` (a per-unit rule's task
