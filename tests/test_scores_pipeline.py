@@ -107,3 +107,51 @@ def test_a_broken_judgments_file_fails_naming_the_file_and_key(ledgers, tmp_path
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     message = failure.event_specific_data.error.message
     assert f"{R}/judgments.yaml: key 'zhoucun_2022_project.{R}.合同履行情况': score 9 exceeds" in message
+
+
+# The README's trace query (section "Rubric scores"): from a deduction to the person-months behind it.
+TRACE_SQL = """
+select s.rubric, s.subject, s.indicator, s.computed, s.final, s.inputs,
+       m.institution_id, m.month, m.elder_id, m.name_masked, m.visits, m.min_visits, m.minutes, m.min_minutes
+from scores.indicator_scores s
+join metrics.elder_months m
+  on m.region_code = s.region_code
+ and s.subject in (m.region_code, m.institution_id)
+ and m.in_scope
+ and case s.metric when 'short_person_months_visits' then m.below_visits
+                   when 'short_person_months_minutes' then m.below_minutes
+                   when 'short_person_months_medical' then m.below_medical_visits end
+where s.rubric = ? and s.subject = ? and s.indicator = ?
+order by m.institution_id, m.month, m.elder_id
+"""
+
+
+def test_trace_from_a_deduction_to_its_person_months(sample_run, tmp_path):
+    _, source, _ = sample_run
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw, ignore=shutil.ignore_patterns("visits"))
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(source, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:  # the figure as the figures asset defines it: in-scope person-months below the visit minimum
+        con.execute("create schema if not exists metrics")
+        con.execute("""create or replace table metrics.figures as
+            select region_code, null::varchar as institution_id, 'short_person_months_visits' as metric,
+                   count(*) filter (where below_visits)::double as value, true as computable, null as why_not
+            from metrics.elder_months where in_scope group by all
+            union all
+            select region_code, institution_id, 'short_person_months_visits',
+                   count(*) filter (where below_visits)::double, true, null
+            from metrics.elder_months where in_scope group by all""")
+        expected = dict(con.execute("select coalesce(institution_id, region_code), value from metrics.figures")
+                        .fetchall())
+    finally:
+        con.close()
+    assert materialize(raw, warehouse, [*SCORE_ASSETS]).success
+    rows = query(warehouse, TRACE_SQL, ["zhoucun_2022_institution", "JG002", "居家上门护理服务次数"])
+    # one row per short in-scope person-month; the indicator loses 0.5 for each: 15 − 0.5 × n, floor 0
+    assert len(rows) == expected["JG002"] > 0
+    assert {r[3] for r in rows} == {max(15 - 0.5 * len(rows), 0)}
+    assert all(r[10] < r[11] for r in rows)  # visits below the minimum in force
+    region_rows = query(warehouse, TRACE_SQL, ["zhoucun_2022_project", R, "居家上门护理服务次数"])
+    assert len(region_rows) == expected[R] == sum(expected[i] for i in ("JG001", "JG002", "JG003"))
