@@ -181,7 +181,8 @@ def score_rubric(rubric: Rubric, subjects: pd.DataFrame, figures: pd.DataFrame, 
     frame = frame.assign(rubric=rubric.id).sort_values(["region_code", "subject", "order"])
     scores = frame[INDICATOR_COLUMNS].reset_index(drop=True)
 
-    differs = frame["computed"].notna() & frame["final"].notna() & (frame["final"] - frame["computed"]).abs().gt(TOLERANCE)
+    gap = (frame["final"] - frame["computed"]).abs()
+    differs = frame["computed"].notna() & frame["final"].notna() & gap.gt(TOLERANCE)
     dep = frame[differs].copy()
     dep["reason"] = dep["override_reason"].where(dep["override"].notna(),
                                                  "judged: " + dep["evidence"].fillna("(no evidence given)"))
@@ -234,7 +235,6 @@ def level_totals(rubric: Rubric, scores: pd.DataFrame, judgments: Judgments) -> 
         [total["veto"], withheld, banded.isna()],
         [None, "grade withheld: " + total["not_scored"].astype(str) + " indicator(s) not scored",
          "the rubric has no grade bands"], default=None)
-    total["why_not"] = total["why_not"].where(total["why_not"] != 0, None)
     total["level"], total["depth"] = "total", 0
 
     l1 = l1.rename(columns={"level1": "level"}).assign(depth=1)

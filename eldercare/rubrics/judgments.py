@@ -1,4 +1,5 @@
-"""A region's `judgments.yaml` (format: the raw-ledger contract, ledgers.md): a reviewer's scores, evidence, overrides and vetoes.
+"""A region's `judgments.yaml` (format: the raw-ledger contract, ledgers.md): a reviewer's scores, evidence,
+overrides and vetoes.
 
 rubric id → subject (region code or institution id) → indicator name as printed → {score, evidence}; an entry may
 also give `actual` (what was achieved, for a target or a count the rule scores), `target` (a per-unit rule's task
@@ -139,7 +140,8 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
         for k in ("rubric", "subject", "reason"):
             _text(item.get(k), source, f"{key}.{k}", required=True)
         vetoes.append({"region_code": region_code, "rubric": str(item["rubric"]), "subject": str(item["subject"]),
-                       "reason": str(item["reason"]), "evidence": _text(item.get("evidence"), source, f"{key}.evidence"),
+                       "reason": str(item["reason"]),
+                       "evidence": _text(item.get("evidence"), source, f"{key}.evidence"),
                        "source": source})
     return Judgments(pd.DataFrame(rows, columns=JUDGMENT_COLUMNS), pd.DataFrame(overrides, columns=OVERRIDE_COLUMNS),
                      pd.DataFrame(vetoes, columns=VETO_COLUMNS))

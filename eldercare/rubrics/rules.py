@@ -11,10 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
-COMPARATORS = (">=", "<=", "=", ">", "<")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万)?\s*(%|％)?")
 _DATE = re.compile(r"(\d{4})\s*[-年./]\s*(\d{1,2})?\s*(?:[-月./]\s*(\d{1,2}))?")
-_SIGNS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "＞": ">", ">": ">", "＜": "<", "<": "<", "=": "="}
 
 
 def ratio(value: pd.Series, points: float, cap: float | None = None) -> pd.Series:
@@ -104,16 +102,6 @@ def parse_deadline(text: object) -> dt.date | None:
     if "月前" in s and "底" not in s:  # "3月前": strictly before March
         return dt.date(year, month, 1) - dt.timedelta(days=1)
     return month_end
-
-
-def split_comparator(target: object) -> tuple[str, object]:
-    """'≥2份' → ('>=', '2份'); a target without a sign compares with '='."""
-    if isinstance(target, str):
-        s = target.strip()
-        for sign in sorted(_SIGNS, key=len, reverse=True):
-            if s.startswith(sign):
-                return _SIGNS[sign], s[len(sign):].strip()
-    return "=", target
 
 
 def compare(actual: pd.Series, op: str, target: float) -> pd.Series:

@@ -21,7 +21,8 @@ def test_project_total_85_good_with_levels_as_published(rubrics, figures):
     levels = out.totals.set_index("level")
     # 决策 2+2+1+1.5+4+4 = 14.5; 过程 30 judged + execution 1.0 × 3 = 33;
     # 产出 beds 1.0 × 4 + visits 4 − 0.5 × 141 → 0 + hours 4 − 0.5 × 157 → 0 + acceptance 6 − 0 + quality 4 − 0
-    #      + timeliness 1.5 (override of 2 − 1 × 1 = 1) + cost 1 + 0 = 16.5; 效益 4+4+2+6 + satisfaction 99.43% ≥ 90% → 5 = 21
+    #      + timeliness 1.5 (override of 2 − 1 × 1 = 1) + cost 1 + 0 = 16.5;
+    # 效益 4+4+2+6 + satisfaction 99.43% ≥ 90% → 5 = 21
     assert levels.loc["决策", "points"] == 14.5
     assert levels.loc["过程", "points"] == 33
     assert levels.loc["产出", "points"] == 16.5
