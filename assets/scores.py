@@ -15,7 +15,7 @@ from eldercare.rubrics.assignment import rubrics_named, subjects
 from eldercare.rubrics.engine import FIGURE_COLUMNS, Scores, score_rubric
 from eldercare.rubrics.figures import FIGURE_IDS_BEYOND_CATALOGUE
 from eldercare.rubrics.judgments import FILE_NAME, Judgments, JudgmentsError, check_against, load_judgments
-from eldercare.rubrics.model import RubricError, default_rubrics, load_rubrics
+from eldercare.rubrics.model import RubricError, default_rubrics, load_rubrics, rubric_ids
 from eldercare.rubrics.summary import score_summary_lines
 from resources import RawFolder, Warehouse
 from resources.warehouse import replace_slice, table_ddl
@@ -71,12 +71,12 @@ def read_institutions(con) -> pd.DataFrame:
 def gather(raw_folder: RawFolder) -> tuple[pd.DataFrame, Judgments]:
     """(region_code, rubric) pairs to score and every region's judgments; a bad file fails naming file and key."""
     regions, _ = raw_folder.regions()
-    default = default_rubrics()
+    default, available = default_rubrics(), rubric_ids()
     parts, assigned = [], []
     for region in regions:  # reading one small YAML file per region folder
         j = load_judgments(region.folder / FILE_NAME, region.code, raw_folder.relative(region.folder / FILE_NAME))
         parts.append(j)
-        assigned += [(region.code, r) for r in rubrics_named(region.code, region.settings, j, default)]
+        assigned += [(region.code, r) for r in rubrics_named(region.code, region.settings, j, default, available)]
     return pd.DataFrame(assigned, columns=["region_code", "rubric"]), Judgments.concat(parts)
 
 
@@ -100,7 +100,7 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 @dg.multi_asset(name="scores", specs=SPECS, pool=POOL, can_subset=False)
 def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse):
     """Score every region's rubrics and replace the three score tables in one transaction."""
-    try:
+    try:  # a rubric or judgments file that cannot be used fails the run, naming the file and the key
         assigned, judgments = gather(raw_folder)
         rubrics = load_rubrics(KNOWN_FIGURES, ids=assigned["rubric"].unique())
         judgments = check_against(judgments, rubrics)

@@ -8,11 +8,15 @@ from eldercare.rubrics.judgments import Judgments
 from eldercare.rubrics.model import Rubric, RubricError
 
 
-def rubrics_named(region_code: str, settings: dict, judgments: Judgments, default: list[str]) -> list[str]:
+def rubrics_named(region_code: str, settings: dict, judgments: Judgments, default: list[str],
+                  available: list[str] | None = None) -> list[str]:
     """The rubrics of judgments.yaml and of region.yaml `rubrics:`, else the programme default."""
     named = settings.get("rubrics") or []
     if not isinstance(named, list) or not all(isinstance(n, str) for n in named):
         raise RubricError(f"{region_code}/region.yaml: key 'rubrics' must be a list of rubric ids")
+    unknown = sorted(set(named) - set(available)) if available is not None else []
+    if unknown:
+        raise RubricError(f"{region_code}/region.yaml: key 'rubrics': no rubric file for {unknown}")
     chosen = sorted(set(named) | judgments.rubrics())
     return chosen or list(default)
 

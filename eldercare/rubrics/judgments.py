@@ -171,6 +171,9 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}': no rubric file config/rubrics/"
                                      f"{row.rubric}.yaml (known: {sorted(rubrics)})")
             rubric = rubrics[row.rubric]
+            if rubric.subject == "region" and row.subject != row.region_code:
+                raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}': {row.rubric} scores the region:"
+                                     f" the subject must be the region code '{row.region_code}'")
             if what == "veto":
                 if rubric.veto is None:
                     raise JudgmentsError(f"{row.source}: vetoes: rubric '{row.rubric}' has no 否决性指标")

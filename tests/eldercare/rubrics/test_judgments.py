@@ -6,6 +6,7 @@ import pytest
 from conftest import figures, score
 from eldercare.rubrics.assignment import rubrics_named, subjects
 from eldercare.rubrics.judgments import Judgments, JudgmentsError, check_against, parse_judgments
+from eldercare.rubrics.model import RubricError
 
 REGION = "370306"
 
@@ -46,6 +47,8 @@ def test_unknown_rubric_indicator_or_too_high_score_is_refused(rubrics):
         check_against(parse({"zhoucun_2022_project": {REGION: {"立项依据": 1}}}), rubrics)
     with pytest.raises(JudgmentsError, match="score 3 exceeds the indicator's 2 points"):
         check_against(parse({"zhoucun_2022_project": {REGION: {"立项依据充分性": 3}}}), rubrics)
+    with pytest.raises(JudgmentsError, match="the subject must be the region code '370306'"):
+        check_against(parse({"zhoucun_2022_project": {"370399": {"立项依据充分性": 2}}}), rubrics)
     with pytest.raises(JudgmentsError, match="the name repeats"):
         check_against(parse({"guangxi_2020_self_evaluation": {REGION: {
             "5、为特困、孤寡、独居老年人提供应急救援电子通讯设备": {"actual": 1}}}}), rubrics)
@@ -86,6 +89,8 @@ def test_which_rubrics_a_region_gets(rubrics):
     assert rubrics_named(REGION, {}, Judgments.empty(), default) == default
     assert rubrics_named(REGION, {"rubrics": ["huining_2020_county"]}, j, default) == [
         "huining_2020_county", "zhoucun_2022_institution"]
+    with pytest.raises(RubricError, match=r"370306/region.yaml: key 'rubrics': no rubric file for \['zc'\]"):
+        rubrics_named(REGION, {"rubrics": ["zc"]}, j, default, available=sorted(rubrics))
     assigned = pd.DataFrame({"region_code": [REGION, REGION], "rubric": ["zhoucun_2022_project",
                                                                          "zhoucun_2022_institution"]})
     institutions = pd.DataFrame({"region_code": [REGION, REGION, "370399"], "institution_id": ["QYT", "DT", "X"]})
