@@ -26,7 +26,11 @@ POOL = "duckdb"
 KINDS = {"pandas", "duckdb"}
 PREVIEW_ROWS = 40
 FIGURES = dg.AssetKey(["metrics", "figures"])
-DEPS = [FIGURES, dg.AssetKey(["validated", "regions"]), dg.AssetKey(["validated", "institutions"])]
+# The reviewers' files, shown in the lineage as a source (read through the raw_folder resource, never materialised).
+JUDGMENTS = dg.AssetSpec(["raw", "judgments"], group_name=GROUP, owners=OWNERS, kinds={"yaml"},
+                         description="data_raw/<code>/judgments.yaml: a reviewer's scores, evidence, overrides and "
+                                     "vetoes per rubric, subject and indicator (format: the raw-ledger contract).")
+DEPS = [FIGURES, JUDGMENTS.key, dg.AssetKey(["validated", "regions"]), dg.AssetKey(["validated", "institutions"])]
 KNOWN_FIGURES = frozenset(CATALOGUE) | FIGURE_IDS_BEYOND_CATALOGUE
 
 DESCRIPTIONS = {
@@ -140,4 +144,4 @@ def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
                          .head(PREVIEW_ROWS))})
 
 
-SCORE_ASSETS = [scores]
+SCORE_ASSETS = [JUDGMENTS, scores]

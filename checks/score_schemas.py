@@ -65,7 +65,9 @@ class TotalRow(pa.DataFrameModel):
     subject: Series[str] = pa.Field(**SUBJECT)
     depth: Series[int] = pa.Field(isin=[0, 1, 2], description="0 total, 1 一级指标, 2 二级指标")
     level: Series[str] = pa.Field(description="the level's name, or 'total'")
-    points: Series[float] = pa.Field(ge=0, description="sum of final scores, capped at the level's points (exact)")
+    points: Series[float] = pa.Field(nullable=True, ge=0,
+                                     description="sum of final scores, capped at the level's points (exact); empty "
+                                                 "when none of the level's indicators is scored")
     max_points: Series[float] = pa.Field(gt=0, description="the level's points (total: the table's plus bonus items)")
     not_scored: Series[int] = pa.Field(ge=0, description="indicators of the level without a score")
     grade: Series[str] = pa.Field(nullable=True, description="grade band of the total, or the veto's grade")
@@ -80,7 +82,7 @@ class TotalRow(pa.DataFrameModel):
 
     @pa.dataframe_check(name="points_within_max")
     def points_within_max(cls, df):
-        return df["points"] <= df["max_points"] + TOLERANCE
+        return df["points"].isna() | (df["points"] <= df["max_points"] + TOLERANCE)
 
 
 class DepartureRow(pa.DataFrameModel):

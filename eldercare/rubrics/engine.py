@@ -140,6 +140,8 @@ def _compute(frame: pd.DataFrame, ind, rule) -> tuple[pd.Series, pd.Series, pd.S
 
 def score_rubric(rubric: Rubric, subjects: pd.DataFrame, figures: pd.DataFrame, judgments: Judgments) -> Scores:
     """The indicator scores, level totals and departures of one rubric for every (region_code, subject) given."""
+    if subjects.empty:
+        return Scores.concat([])
     indicators = pd.DataFrame([
         {"order": n, "indicator": key, "level1": l1, "level2": l2, "core": ind.core, "max_points": ind.points,
          "metric": ind.metric, "rule": describe_rule(ind.points, ind.rule)}
@@ -202,25 +204,31 @@ def grade_of(points: pd.Series, bands: list[tuple[float | None, str]]) -> pd.Ser
 def level_totals(rubric: Rubric, scores: pd.DataFrame, judgments: Judgments) -> pd.DataFrame:
     """Per subject: level-2 and level-1 points (each capped at its points) and the total with its grade and veto."""
     keys = ["region_code", "rubric", "subject"]
-    s = scores.assign(points=scores["final"].fillna(0.0), unscored=(scores["status"] == "not_scored").astype(int))
+    s = scores.assign(points=scores["final"].fillna(0.0), unscored=(scores["status"] == "not_scored").astype(int),
+                      indicators=1)
     caps1 = {lv.name: lv.points for lv in rubric.levels}
-    caps2 = {(lv.name, g.name): g.points for lv in rubric.levels for g in lv.groups}
+    caps2 = pd.DataFrame([(lv.name, g.name, g.points) for lv in rubric.levels for g in lv.groups],
+                         columns=["level1", "level2", "max_points"])
 
     in_groups = s[s["level2"].notna()]
     l2 = in_groups.groupby(keys + ["level1", "level2"], sort=False, as_index=False).agg(
-        points=("points", "sum"), not_scored=("unscored", "sum"))
-    l2["max_points"] = [caps2[(a, b)] for a, b in zip(l2["level1"], l2["level2"])]
+        points=("points", "sum"), not_scored=("unscored", "sum"), indicators=("indicators", "sum")).merge(
+        caps2, on=["level1", "level2"], how="left")
     l2["points"] = l2[["points", "max_points"]].min(axis=1)
 
-    direct = s[s["level2"].isna()][keys + ["level1", "points", "unscored"]].rename(columns={"unscored": "not_scored"})
-    parts = pd.concat([l2[keys + ["level1", "points", "not_scored"]], direct], ignore_index=True)
+    direct = s[s["level2"].isna()][keys + ["level1", "points", "unscored", "indicators"]].rename(
+        columns={"unscored": "not_scored"})
+    parts = pd.concat([f for f in (l2[keys + ["level1", "points", "not_scored", "indicators"]], direct) if len(f)]
+                      or [direct],
+                      ignore_index=True)
     l1 = parts.groupby(keys + ["level1"], sort=False, as_index=False).agg(
-        points=("points", "sum"), not_scored=("not_scored", "sum"))
+        points=("points", "sum"), not_scored=("not_scored", "sum"), indicators=("indicators", "sum"))
     l1["max_points"] = l1["level1"].map(caps1)
     l1["points"] = l1[["points", "max_points"]].min(axis=1)
 
     total = l1.groupby(keys, sort=False, as_index=False).agg(points=("points", "sum"),
-                                                             not_scored=("not_scored", "sum"))
+                                                             not_scored=("not_scored", "sum"),
+                                                             indicators=("indicators", "sum"))
     total["max_points"] = rubric.max_points()
     vetoes = judgments.vetoes[judgments.vetoes["rubric"] == rubric.id]
     vetoes = vetoes.groupby(["region_code", "subject"], as_index=False).agg(
@@ -241,7 +249,7 @@ def level_totals(rubric: Rubric, scores: pd.DataFrame, judgments: Judgments) -> 
     l2 = l2.drop(columns=["level1"]).rename(columns={"level2": "level"}).assign(depth=2)
     order = {name: n for n, name in enumerate([lv.name for lv in rubric.levels] +
                                               [g.name for lv in rubric.levels for g in lv.groups])}
-    out = pd.concat([total, l1, l2], ignore_index=True)
+    out = pd.concat([f for f in (total, l1, l2) if len(f)] or [total], ignore_index=True)
     veto_by_subject = total.set_index(["region_code", "subject"])[["veto", "veto_reason"]]
     out = out.drop(columns=["veto", "veto_reason"]).merge(veto_by_subject.reset_index(),
                                                           on=["region_code", "subject"], how="left")
@@ -250,4 +258,6 @@ def level_totals(rubric: Rubric, scores: pd.DataFrame, judgments: Judgments) -> 
     out["_order"] = out["level"].map(order).fillna(-1)
     out = out.sort_values(["region_code", "subject", "depth", "_order"]).reset_index(drop=True)
     out["not_scored"] = out["not_scored"].astype(int)
+    # a level none of whose indicators is scored has no points (unknown, not 0)
+    out["points"] = out["points"].where(out["not_scored"] < out["indicators"])
     return out[TOTAL_COLUMNS]

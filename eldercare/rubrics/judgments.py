@@ -163,6 +163,8 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments
     """The judgments with each indicator named by its key; fails when a rubric id or an indicator name is unknown
     or a score exceeds what the indicator can give."""
     frames = {}
+    names = {rid: r.names() for rid, r in rubrics.items()}
+    ceilings = {rid: {k: ind.ceiling for k, _, _, ind in r.indicators()} for rid, r in rubrics.items()}
     for field, what in (("judgments", "judgment"), ("overrides", "override"), ("vetoes", "veto")):
         frame = getattr(judgments, field).copy()
         keys = []
@@ -178,14 +180,14 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments
                 if rubric.veto is None:
                     raise JudgmentsError(f"{row.source}: vetoes: rubric '{row.rubric}' has no 否决性指标")
                 continue
-            names = rubric.names()
-            if row.indicator not in names:
-                hint = [k for k in names.values() if k.endswith(f"/{row.indicator}")]
+            known = names[row.rubric]
+            if row.indicator not in known:
+                hint = [k for k in known.values() if k.endswith(f"/{row.indicator}")]
                 extra = f" (the name repeats; write one of {sorted(set(hint))})" if hint else ""
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}': no such "
                                      f"indicator in {row.rubric}{extra}")
-            key = names[row.indicator]
-            ceiling = {k: ind for k, _, _, ind in rubric.indicators()}[key].ceiling
+            key = known[row.indicator]
+            ceiling = ceilings[row.rubric][key]
             if pd.notna(row.score) and row.score > ceiling + 1e-9:
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}': score "
                                      f"{row.score:g} exceeds the indicator's {ceiling:g} points")

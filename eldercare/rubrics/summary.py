@@ -14,5 +14,6 @@ def score_summary_lines(totals: pd.DataFrame) -> list[str]:
             grade = f"{r.grade} (veto: {r.veto_reason})"
         else:
             grade = r.grade if isinstance(r.grade, str) else f"— ({r.why_not})"
-        lines.append(f"  {r.rubric:<32} {r.subject:<10} {r.points:>7.2f} / {r.max_points:g}   {grade}")
+        points = "—" if r.points != r.points else f"{r.points:.2f}"  # NaN: nothing scored
+        lines.append(f"  {r.rubric:<32} {r.subject:<10} {points:>7} / {r.max_points:g}   {grade}")
     return lines

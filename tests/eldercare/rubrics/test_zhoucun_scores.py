@@ -75,3 +75,10 @@ def test_without_figures_data_decided_indicators_are_not_scored_never_zero_nor_f
     # judged points only: 14.5 + 30 + (4 + 1.5 + 1) + 16 = 67 of 100; 6 not scored → no grade
     assert total["points"] == 67.0 and total["not_scored"] == 6
     assert total["grade"] is None and "6 indicator(s) not scored" in total["why_not"]
+
+
+def test_a_subject_with_nothing_scored_has_no_points_rather_than_zero(rubrics):
+    empty = pd.DataFrame(columns=["region_code", "institution_id", "metric", "value", "computable", "why_not"])
+    out = score(rubrics, "zhoucun_2022_institution", [(REGION, "QYT")], empty)
+    total = out.totals.set_index("level").loc["total"]
+    assert pd.isna(total["points"]) and total["not_scored"] == 8 and total["grade"] is None
