@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import figures, score
+from rubric_fixtures import figures, score, rubrics  # noqa: F401 (fixture)
 from eldercare.rubrics.judgments import parse_judgments
 
 REGION = "620422"  # 会宁县

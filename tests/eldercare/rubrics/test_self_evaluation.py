@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from conftest import figures, fixture_judgments, score
+from rubric_fixtures import figures, fixture_judgments, score, rubrics  # noqa: F401 (fixture)
 
 REGION = "450000"
 EXECUTION = 1564.88 / 3027  # 全年执行数 ÷ 全年预算数 = 51.697…% (printed 51.7%)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, fixture_judgments, score
+from rubric_fixtures import FIXTURES, fixture_judgments, score, rubrics  # noqa: F401 (fixture)
 
 REGION = "370306"
 

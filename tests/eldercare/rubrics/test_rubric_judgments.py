@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from conftest import figures, score
+from rubric_fixtures import figures, score, rubrics  # noqa: F401 (fixture)
 from eldercare.rubrics.assignment import rubrics_named, subjects
 from eldercare.rubrics.judgments import Judgments, JudgmentsError, check_against, parse_judgments
 from eldercare.rubrics.model import RubricError

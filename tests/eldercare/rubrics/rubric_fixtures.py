@@ -1,18 +1,17 @@
-"""Fixtures of the rubric tests: the rubrics as configured, the figure ids the pipeline knows, scoring helpers."""
+"""Helpers of the rubric tests: the rubrics as configured, the figure ids the pipeline knows, scoring helpers."""
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from eldercare.metrics.programme import CATALOGUE
+from assets.scores import KNOWN_FIGURES  # the one place the figure catalogue is imported
 from eldercare.rubrics.engine import score_rubric
-from eldercare.rubrics.figures import FIGURE_IDS_BEYOND_CATALOGUE
 from eldercare.rubrics.judgments import Judgments, check_against, load_judgments
 from eldercare.rubrics.model import load_rubrics
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rubrics"
-KNOWN = set(CATALOGUE) | FIGURE_IDS_BEYOND_CATALOGUE
+KNOWN = set(KNOWN_FIGURES)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from conftest import KNOWN
+from rubric_fixtures import KNOWN, rubrics  # noqa: F401 (fixture)
 from eldercare.rubrics.model import RubricError, default_rubrics, load_rubric, load_rubrics
 
 MINI = {
