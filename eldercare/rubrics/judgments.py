@@ -12,12 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import re
+
 import pandas as pd
 import yaml
 
+from eldercare.privacy import mask_id
 from eldercare.rubrics.model import Rubric
 
 FILE_NAME = "judgments.yaml"
+# an ID number written into a reviewer's note is masked (6 + 4) before it reaches any table
+ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
 ENTRY_KEYS = {"score", "evidence", "actual", "target", "criteria"}
 OVERRIDE_KEYS = {"rubric", "subject", "indicator", "score", "reason"}
 VETO_KEYS = {"rubric", "subject", "reason", "evidence"}
@@ -70,7 +75,12 @@ def _text(value, where: str, key: str, required: bool = False) -> str | None:
         return value.isoformat()
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise JudgmentsError(f"{where}: key '{key}': expected text")
-    return str(value)
+    return redact(str(value))
+
+
+def redact(text: str) -> str:
+    """The text with every ID-number-shaped run masked to its first 6 and last 4 characters."""
+    return ID_LIKE.sub(lambda m: mask_id(m.group(0)) or m.group(0), text)
 
 
 def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
@@ -110,6 +120,8 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
                 actual = entry.get("actual")
                 if isinstance(actual, (dict, list)):
                     raise JudgmentsError(f"{source}: key '{key}.actual' must be a number, a date or text")
+                if isinstance(actual, str):
+                    actual = redact(actual)
                 rows.append({"region_code": region_code, "rubric": str(rubric), "subject": str(subject),
                              "indicator": str(indicator), "score": score,
                              "evidence": _text(entry.get("evidence"), source, f"{key}.evidence"),
@@ -129,7 +141,7 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
             raise JudgmentsError(f"{source}: key '{key}.score' is missing")
         overrides.append({"region_code": region_code, "rubric": str(item["rubric"]), "subject": str(item["subject"]),
                           "indicator": str(item["indicator"]), "score": _number(item["score"], source, f"{key}.score"),
-                          "reason": str(item["reason"]), "source": source})
+                          "reason": redact(str(item["reason"])), "source": source})
     for i, item in enumerate(doc.get("vetoes") or []):
         key = f"vetoes[{i}]"
         if not isinstance(item, dict):
@@ -140,7 +152,7 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
         for k in ("rubric", "subject", "reason"):
             _text(item.get(k), source, f"{key}.{k}", required=True)
         vetoes.append({"region_code": region_code, "rubric": str(item["rubric"]), "subject": str(item["subject"]),
-                       "reason": str(item["reason"]),
+                       "reason": redact(str(item["reason"])),
                        "evidence": _text(item.get("evidence"), source, f"{key}.evidence"),
                        "source": source})
     return Judgments(pd.DataFrame(rows, columns=JUDGMENT_COLUMNS), pd.DataFrame(overrides, columns=OVERRIDE_COLUMNS),

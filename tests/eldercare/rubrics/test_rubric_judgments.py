@@ -40,6 +40,15 @@ def test_errors_name_the_file_and_the_key(doc, message):
         parse(doc)
 
 
+def test_an_id_number_in_a_note_is_masked():
+    j = parse({"zhoucun_2022_project": {REGION: {"立项依据充分性": {
+        "score": 2, "evidence": "见370306195001011234的档案"}}},
+        "vetoes": [{"rubric": "zhoucun_2022_project", "subject": REGION, "reason": "冒领 37030619500101123X"}]})
+    # first 6 + last 4 kept: 370306 ******** 1234
+    assert j.judgments["evidence"].tolist() == ["见370306********1234的档案"]
+    assert j.vetoes["reason"].tolist() == ["冒领 370306********123X"]
+
+
 def test_unknown_rubric_indicator_or_too_high_score_is_refused(rubrics):
     with pytest.raises(JudgmentsError, match=r"key 'zhoucun_2023': no rubric file"):
         check_against(parse({"zhoucun_2023": {REGION: {"x": 1}}}), rubrics)
