@@ -103,9 +103,9 @@ def _compute(frame: pd.DataFrame, ind, rule) -> tuple[pd.Series, pd.Series, pd.S
     if metric:
         known = frame["metric_computable"].eq(True)
         value = frame["metric_value"].where(known).astype(float)
-        why = frame["metric_why"].where(frame["metric_why"].notna() & ~known,
-                                        f"{metric} has no row for this subject in metrics.figures")
-        why = why.where(~known, None)
+        absent = frame["metric_computable"].isna()
+        why = frame["metric_why"].fillna(f"{metric} is not computable").where(
+            ~absent, f"{metric} has no row for this subject in metrics.figures").where(~known, None)
         inputs = (metric + "=" + _fmt(value)).where(known, metric + " not computable")
         raw_actual = value
     else:
