@@ -177,6 +177,7 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments
     frames = {}
     names = {rid: r.names() for rid, r in rubrics.items()}
     ceilings = {rid: {k: ind.ceiling for k, _, _, ind in r.indicators()} for rid, r in rubrics.items()}
+    metrics = {rid: {k: ind.metric for k, _, _, ind in r.indicators()} for rid, r in rubrics.items()}
     for field, what in (("judgments", "judgment"), ("overrides", "override"), ("vetoes", "veto")):
         frame = getattr(judgments, field).copy()
         keys = []
@@ -203,6 +204,10 @@ def check_against(judgments: Judgments, rubrics: dict[str, Rubric]) -> Judgments
             if pd.notna(row.score) and row.score > ceiling + 1e-9:
                 raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}': score "
                                      f"{row.score:g} exceeds the indicator's {ceiling:g} points")
+            if what == "judgment" and pd.notna(row.actual) and metrics[row.rubric][key]:
+                raise JudgmentsError(f"{row.source}: key '{row.rubric}.{row.subject}.{row.indicator}.actual': the "
+                                     f"indicator reads {metrics[row.rubric][key]} from metrics.figures; give a score "
+                                     f"(with evidence) to depart from it")
             keys.append(key)
         if what != "veto":
             frame["indicator"] = pd.Series(keys, index=frame.index, dtype=object)

@@ -56,6 +56,8 @@ def test_unknown_rubric_indicator_or_too_high_score_is_refused(rubrics):
         check_against(parse({"zhoucun_2022_project": {REGION: {"立项依据": 1}}}), rubrics)
     with pytest.raises(JudgmentsError, match="score 3 exceeds the indicator's 2 points"):
         check_against(parse({"zhoucun_2022_project": {REGION: {"立项依据充分性": 3}}}), rubrics)
+    with pytest.raises(JudgmentsError, match="reads short_person_months_visits from metrics.figures"):
+        check_against(parse({"zhoucun_2022_project": {REGION: {"居家上门护理服务次数": {"actual": 3}}}}), rubrics)
     with pytest.raises(JudgmentsError, match="the subject must be the region code '370306'"):
         check_against(parse({"zhoucun_2022_project": {"370399": {"立项依据充分性": 2}}}), rubrics)
     with pytest.raises(JudgmentsError, match="the name repeats"):
