@@ -2,10 +2,12 @@
 
 import dagster as dg
 
+from assets.compare import COMPARE_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
 from checks.asset_checks import VALIDATED_CHECKS
+from checks.compare_checks import COMPARE_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from pipeline.jobs import all_assets_job
@@ -21,8 +23,10 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS],
-    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS],
+    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS,
+            *COMPARE_ASSETS],
+    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS,
+                  *COMPARE_CHECKS],
     jobs=[all_assets_job],
     schedules=[nightly],
     sensors=[raw_files_changed],

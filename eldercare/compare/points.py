@@ -103,3 +103,60 @@ def rubric_deductions(rubrics_dir: Path, rubric: str) -> tuple[list[Deduction], 
         seen.add(name)
         out.append(Deduction(rubric, name, metric, each, points, per_institution))
     return out, None if out else f"{path.name} binds no per-occurrence deduction to a shortfall metric: count only"
+
+
+POINTS_SQL = """
+with d as (select * from deductions),
+subjects as (
+    select d.region_code, d.rubric, coalesce(s.institution_id, s.region_code) as subject, d.indicator, d.metric,
+           coalesce(s.published_total, s.published_listed) as published_count, s.computed as computed_count,
+           d.deduction_each, d.max_points, d.note
+    from d join side s on s.region_code = d.region_code and s.metric = d.metric
+        and (s.institution_id is not null) = d.per_institution)
+select s.region_code, s.rubric, s.subject, s.indicator, s.metric, s.published_count, s.computed_count,
+       s.computed_count - s.published_count as count_difference, s.deduction_each, s.max_points,
+       s.deduction_each * (s.published_count - s.computed_count) as deduction_difference,
+       greatest(0, s.max_points - s.deduction_each * s.published_count) as points_published_count,
+       greatest(0, s.max_points - s.deduction_each * s.computed_count) as points_computed_count,
+       greatest(0, s.max_points - s.deduction_each * s.computed_count)
+           - greatest(0, s.max_points - s.deduction_each * s.published_count) as points_difference,
+       p.published_score,
+       coalesce(s.note, case when p.published_score is not null
+                             and p.published_score <> greatest(0, s.max_points - s.deduction_each * s.published_count)
+                             then 'the published score is not what the rule gives for the published count' end)
+           as note
+from subjects s
+left join published_scores p on p.region_code = s.region_code and p.rubric = s.rubric and p.subject = s.subject
+    and p.indicator = s.indicator
+order by s.region_code, s.rubric, s.subject, s.indicator, s.metric
+"""
+
+DEDUCTION_TABLE = {"region_code": "VARCHAR", "rubric": "VARCHAR", "indicator": "VARCHAR", "metric": "VARCHAR",
+                   "deduction_each": "DOUBLE", "max_points": "DOUBLE", "per_institution": "BOOLEAN", "note": "VARCHAR"}
+
+
+def deduction_rows(rubrics_dir: Path, region_code: str, rubrics: list[str], metrics: list[str]) -> list[dict]:
+    """Rows of the `deductions` table for one region: each bound indicator, or, for a rubric without a usable
+    file, one row per compared metric with no deduction (count difference only) and the reason."""
+    rows = []
+    for rubric in rubrics:
+        found, why = rubric_deductions(rubrics_dir, rubric)
+        rows += [{"region_code": region_code, **{k: getattr(d, k) for k in
+                  ("rubric", "indicator", "metric", "deduction_each", "max_points", "per_institution")}, "note": None}
+                 for d in found if d.metric in metrics]
+        if not found:
+            rows += [{"region_code": region_code, "rubric": rubric, "indicator": None, "metric": m,
+                      "deduction_each": None, "max_points": None, "per_institution": rubric.endswith("_institution"),
+                      "note": why} for m in metrics]
+    return rows
+
+
+def region_rubrics(settings: dict, folder: Path, published_rubrics: list[str]) -> list[str]:
+    """The rubrics a region is scored under, as far as compare needs them: region.yaml `rubrics:`, the rubric ids
+    of its judgments.yaml and those its published scores.csv names (the rubric engine decides the rest)."""
+    ids = [str(r) for r in settings.get("rubrics") or []]
+    judgments = Path(folder) / "judgments.yaml"
+    if judgments.exists():
+        doc = yaml.safe_load(judgments.read_text(encoding="utf-8")) or {}
+        ids += [str(k) for k in doc if k not in ("overrides", "vetoes")] if isinstance(doc, dict) else []
+    return list(dict.fromkeys([*ids, *published_rubrics]))

@@ -15,7 +15,6 @@ import dataclasses
 import duckdb
 import polars as pl
 
-from eldercare.compare.points import Deduction
 from eldercare.compare.variants import IN_FORCE, Rules
 
 VERDICTS = ("below", "meets", "undetermined", "excluded", "no_minimum")
@@ -23,7 +22,8 @@ RULES_SCHEMA = {"region_code": pl.Utf8, "variant": pl.Utf8, "label": pl.Utf8, "p
                 "unrecorded_time": pl.Utf8, "min_visits": pl.Float64, "min_minutes": pl.Float64,
                 "min_medical": pl.Float64, "person_times_min": pl.Int64}
 DEDUCTION_SCHEMA = {"region_code": pl.Utf8, "rubric": pl.Utf8, "indicator": pl.Utf8, "metric": pl.Utf8,
-                    "deduction_each": pl.Float64, "max_points": pl.Float64, "per_institution": pl.Boolean}
+                    "deduction_each": pl.Float64, "max_points": pl.Float64, "per_institution": pl.Boolean,
+                    "note": pl.Utf8}
 SUMMARY_SCHEMA = {"region_code": pl.Utf8, "institution_id": pl.Utf8, "variant": pl.Utf8, "label": pl.Utf8,
                   "measure": pl.Utf8, "rubric": pl.Utf8, "indicator": pl.Utf8, "in_force": pl.Float64,
                   "under_variant": pl.Float64, "difference": pl.Float64, "person_months_changed": pl.Int64,
@@ -96,7 +96,7 @@ measures as (
     select p.region_code, p.institution_id, p.variant, 'points', d.rubric, d.indicator,
            greatest(0, d.max_points - d.deduction_each * p.below), d.metric
     from per_unit p join deductions d on d.region_code = p.region_code and d.metric = p.metric
-        and (p.institution_id is not null) = d.per_institution)
+        and (p.institution_id is not null) = d.per_institution and d.deduction_each is not null)
 select m.region_code, m.institution_id, m.variant, r.label, m.measure, m.rubric, m.indicator,
        f.value as in_force, m.value as under_variant, m.value - f.value as difference,
        case when m.measure in ('in_scope_person_months', 'person_times') then null else coalesce(c.n, 0) end
@@ -134,15 +134,15 @@ def _frame(rows: list, schema: dict) -> pl.DataFrame:
     return pl.DataFrame([dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows], schema=schema)
 
 
-def rescore(con: duckdb.DuckDBPyConnection, rules: list[Rules], deductions: list[tuple[str, Deduction]]
+def rescore(con: duckdb.DuckDBPyConnection, rules: list[Rules], deductions: list[dict] | None = None
             ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(summary side by side with the policy in force, person-months whose verdict changes) for every variant
-    of `rules` (which must hold the `in_force` rules of each region). `deductions`: (region_code, Deduction)."""
+    of `rules` (which must hold the `in_force` rules of each region). `deductions`: rows of
+    `points.deduction_rows` (the rubric indicators whose points are re-scored)."""
     if not any(r.variant == IN_FORCE for r in rules):
         raise ValueError("rescore needs the rules in force of each region")
     con.register("variant_rules", _frame(rules, RULES_SCHEMA))
-    con.register("deductions", pl.DataFrame([{"region_code": code, **dataclasses.asdict(d)} for code, d in deductions],
-                                            schema=DEDUCTION_SCHEMA))
+    con.register("deductions", pl.DataFrame(deductions or [], schema=DEDUCTION_SCHEMA))
     con.execute(f"create or replace temp table verdicts as {VERDICT_SQL}")
     con.execute(f"create or replace temp table verdict_changes as {CHANGES_SQL}")
     summary = pl.from_arrow(con.sql(SUMMARY_SQL).to_arrow_table())
@@ -151,3 +151,26 @@ def rescore(con: duckdb.DuckDBPyConnection, rules: list[Rules], deductions: list
     con.execute("drop table verdicts; drop table verdict_changes")
     return (summary.select([pl.col(n).cast(t) for n, t in SUMMARY_SCHEMA.items()]),
             changes.select([pl.col(n).cast(t) for n, t in CHANGES_SCHEMA.items()]))
+
+
+IN_FORCE_CHECK_SQL = """
+with v as (select * from verdicts where variant = 'in_force'),
+stored as (
+    select region_code, elder_id, month, 'visits' as metric, below_visits as below from metrics.elder_months
+    union all select region_code, elder_id, month, 'hours', below_minutes from metrics.elder_months
+    union all select region_code, elder_id, month, 'medical_visits', below_medical_visits from metrics.elder_months)
+select s.region_code, s.elder_id, s.month, s.metric, s.below as stored_below, v.verdict
+from stored s join v using (region_code, elder_id, month, metric)
+where coalesce(s.below, false) <> (v.verdict = 'below')
+order by all
+"""
+
+
+def in_force_mismatches(con: duckdb.DuckDBPyConnection, rules: list[Rules]) -> pl.DataFrame:
+    """Person-months whose re-scored verdict under the policy in force differs from the stored flags of
+    metrics.elder_months: empty when the variant engine reproduces the official rule (its baseline is sound)."""
+    con.register("variant_rules", _frame([r for r in rules if r.variant == IN_FORCE], RULES_SCHEMA))
+    con.execute(f"create or replace temp table verdicts as {VERDICT_SQL}")
+    out = pl.from_arrow(con.sql(IN_FORCE_CHECK_SQL).to_arrow_table())
+    con.execute("drop table verdicts")
+    return out
