@@ -82,7 +82,7 @@ class PublishedPointsRow(pa.DataFrameModel):
     region_code: str = pa.Field(**REGION)
     rubric: str
     subject: str = pa.Field(description="region code or institution id")
-    indicator: str
+    indicator: str = pa.Field(nullable=True, description="null when no rubric file binds the metric (count only)")
     metric: str = pa.Field(isin=METRICS)
     published_count: int = pa.Field(ge=0)
     computed_count: int = pa.Field(ge=0)

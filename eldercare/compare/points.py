@@ -116,10 +116,14 @@ subjects as (
 select s.region_code, s.rubric, s.subject, s.indicator, s.metric, s.published_count, s.computed_count,
        s.computed_count - s.published_count as count_difference, s.deduction_each, s.max_points,
        s.deduction_each * (s.published_count - s.computed_count) as deduction_difference,
-       greatest(0, s.max_points - s.deduction_each * s.published_count) as points_published_count,
-       greatest(0, s.max_points - s.deduction_each * s.computed_count) as points_computed_count,
-       greatest(0, s.max_points - s.deduction_each * s.computed_count)
-           - greatest(0, s.max_points - s.deduction_each * s.published_count) as points_difference,
+       -- greatest() skips NULLs: without a deduction there are no points, not zero
+       case when s.deduction_each is not null
+            then greatest(0, s.max_points - s.deduction_each * s.published_count) end as points_published_count,
+       case when s.deduction_each is not null
+            then greatest(0, s.max_points - s.deduction_each * s.computed_count) end as points_computed_count,
+       case when s.deduction_each is not null
+            then greatest(0, s.max_points - s.deduction_each * s.computed_count)
+                 - greatest(0, s.max_points - s.deduction_each * s.published_count) end as points_difference,
        p.published_score,
        coalesce(s.note, case when p.published_score is not null
                              and p.published_score <> greatest(0, s.max_points - s.deduction_each * s.published_count)

@@ -86,8 +86,9 @@ select region_code, coalesce(fact_institution, published_institution) as institu
        case
          when verdict = 'agree' then counted || ': below the minimum ' || round(minimum, 2)::varchar
               || ', in the published list'
-              || case when published_value is not null and published_value <> round(computed_value, 2)
-                      then ' (published 数值 ' || published_value::varchar || ')' else '' end
+              || case when round(abs(published_value - computed_value), 6) > 0.05  -- printed to 0.1 h
+                      then '; published 数值 ' || published_value::varchar || ', counted '
+                           || round(computed_value, 2)::varchar else '' end
          when verdict = 'only_computed' then counted || ': below the minimum ' || round(minimum, 2)::varchar
               || ', not in the published list'
          when rule = 'unknown_elder' then '服务对象编号 ' || elder_id || ' is not in the elder ledger'
@@ -98,7 +99,7 @@ select region_code, coalesce(fact_institution, published_institution) as institu
               || case when published_value is not null then ' (published 数值 ' || published_value::varchar || ')'
                       else '' end
          when rule = 'no_minimum' then counted || ': no minimum set for this metric'
-         else r.text || ': ' || coalesce(events, scope_note, 'no dated event')
+         else r.text || ': ' || coalesce(events, scope_note, counted)
        end
        || case when published_institution is not null and fact_institution is not null
                     and published_institution <> fact_institution
@@ -146,7 +147,9 @@ with counts as (
 stated as (
     select region_code, institution_id, metric, sum(published_total) as published_total
     from published_totals group by grouping sets ((region_code, institution_id, metric), (region_code, metric)))
-select region_code, institution_id, metric, s.published_total,
+select coalesce(c.region_code, s.region_code) as region_code,
+       coalesce(c.institution_id, s.institution_id) as institution_id, coalesce(c.metric, s.metric) as metric,
+       s.published_total,
        coalesce(c.published_listed, 0) as published_listed, coalesce(c.computed, 0) as computed,
        coalesce(c.agree, 0) as agree, coalesce(c.only_published, 0) as only_published,
        coalesce(c.only_computed, 0) as only_computed,
@@ -156,7 +159,8 @@ select region_code, institution_id, metric, s.published_total,
             then 'the published total (' || s.published_total || ') differs from the person-months it lists ('
                  || coalesce(c.published_listed, 0) || ')'
        end as note
-from counts c full join stated s using (region_code, institution_id, metric)
+from counts c full join stated s on s.region_code = c.region_code and s.metric = c.metric
+    and s.institution_id is not distinct from c.institution_id
 order by region_code, institution_id nulls first, metric
 """
 
