@@ -57,7 +57,8 @@ long as (
     union all
     select *, 'medical_visits', medical_visits::double, min_medical * share, false from pm)
 select region_code, institution_id, month, elder_id, name_masked, scope, scope_note, visits, minutes,
-       unrecorded_visits, medical_visits, days_in_service, days_in_month, variant, metric, value, minimum, counted,
+       unrecorded_visits, medical_visits, days_in_service, days_in_month, variant, metric, value,
+       case when counted then minimum end as minimum, counted,
        case when not counted then 'excluded' when minimum is null then 'no_minimum'
             when value >= minimum then 'meets' when unknown_time then 'undetermined' else 'below' end as verdict
 from long

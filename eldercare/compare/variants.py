@@ -109,8 +109,8 @@ def find_variant(folder: Path, name_or_path: str) -> Variant:
         return load_variant(path)
     candidate = Path(folder) / f"{name_or_path}.yaml"
     if not candidate.exists():
-        known = ", ".join(v.name for v in load_variants(folder)) or "none"
-        raise VariantRefused(f"no variant '{name_or_path}' in {folder} (known: {known})")
+        known = ", ".join(p.stem for p in sorted(Path(folder).glob("*.yaml")) if not p.name.startswith("_"))
+        raise VariantRefused(f"no variant '{name_or_path}' in {folder} (known: {known or 'none'})")
     return load_variant(candidate)
 
 
