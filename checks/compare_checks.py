@@ -40,7 +40,7 @@ def published_rows_accounted(raw_folder: RawFolder, warehouse: Warehouse) -> dg.
         listed, distinct, problems = con.execute(
             "select count(*), count(distinct (source_file, source_row)), "
             "(select count(*) from compare.published_problems) "
-            "from compare.published_vs_rules where source_row is not null").fetchone()
+            "from compare.published_vs_rules where source_row is not null").fetchall()[0]
     passed = listed == distinct == published.shortfalls.height and problems == published.problems.height
     return dg.AssetCheckResult(passed=passed, metadata={
         "published_rows_read": published.shortfalls.height, "rows_in_listing": listed,

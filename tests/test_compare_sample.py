@@ -76,3 +76,23 @@ def test_policy_variants_side_by_side_for_the_sample(compared):
         select in_force, under_variant, person_months_changed from compare.policy_variants
         where variant = 'min_visits_12' and measure = 'short_visits' and institution_id is null""")
     assert under < in_force and changed == in_force - under  # a lower minimum only removes shortfalls
+
+
+def test_whatif_on_demand_leaves_the_official_tables_alone(compared, capsys):
+    from pipeline.whatif import whatif
+    from resources import RawFolder, Warehouse
+
+    before = query(compared, "select count(*), sum(hash(elder_id, month, below_visits)) from metrics.elder_months")
+    variants_before = query(compared, "select count(*) from compare.policy_variants")
+    assert whatif("min_visits_12", RawFolder(path=str(SAMPLE)), Warehouse(path=str(compared))) == 0
+    assert "short_visits" in capsys.readouterr().out
+    assert query(compared, "select count(*), sum(hash(elder_id, month, below_visits)) from metrics.elder_months") \
+        == before
+    assert query(compared, "select count(*) from compare.policy_variants") == variants_before
+    assert query(compared, "select distinct variant from compare.whatif_summary") == [("min_visits_12",)]
+    official, on_demand = query(compared, """
+        select (select under_variant from compare.policy_variants where variant = 'min_visits_12'
+                and measure = 'short_visits' and institution_id is null),
+               (select under_variant from compare.whatif_summary where variant = 'min_visits_12'
+                and measure = 'short_visits' and institution_id is null)""")[0]
+    assert official == on_demand

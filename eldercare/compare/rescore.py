@@ -100,7 +100,8 @@ measures as (
         and (p.institution_id is not null) = d.per_institution and d.deduction_each is not null)
 select m.region_code, m.institution_id, m.variant, r.label, m.measure, m.rubric, m.indicator,
        f.value as in_force, m.value as under_variant, m.value - f.value as difference,
-       case when m.measure in ('in_scope_person_months', 'person_times') then null else coalesce(c.n, 0) end
+       case when m.measure in ('in_scope_person_months', 'person_times', 'undetermined_hours') then null
+            else coalesce(c.n, 0) end
            as person_months_changed,
        case when m.measure = 'points' then 'deduction from ' || m.rubric || '.yaml' end as note
 from measures m
