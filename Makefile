@@ -44,6 +44,7 @@ sample: install
 # one month through the pipeline against one DuckDB query, a 12-month backfill; prints a table (bench/out/).
 bench: install
 	$(PY) bench/national.py
+	$(PY) bench/whatif.py
 
 # VARIANT=min_visits_12 (a name in config/variants/ or a file path): one policy variant re-scored from the stored
 # person-months, side by side with the policy in force; writes only compare.whatif_* (official tables untouched).

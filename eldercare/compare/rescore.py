@@ -39,96 +39,129 @@ MEASURES = {"in_scope_person_months": "person-months counted for the minimums",
             "person_times": "人次: recipients with at least the threshold of visits over the stored months",
             "points": "rubric points of the indicator (max − deduction × short person-months, floor 0)"}
 
+# One row per person-month and variant, with the verdicts under the policy in force (b_) and the variant (v_) side
+# by side: one pass over the facts, no per-metric copies and no self-join.
 VERDICT_SQL = """
-with pm as (
+with f as (
     select em.region_code, em.institution_id, em.month, em.elder_id, em.name_masked, em.scope, em.scope_note,
            em.visits, em.minutes, em.unrecorded_visits, em.medical_visits, em.days_in_service, em.days_in_month,
-           r.variant, r.unrecorded_time, r.min_visits, r.min_minutes, r.min_medical,
-           em.days_in_service > 0 and (em.days_in_service = em.days_in_month or r.partial_month = 'prorate')
-               as counted,
-           em.days_in_service::double / em.days_in_month as share
-    from metrics.elder_months em join variant_rules r using (region_code)),
-long as (
-    select *, 'visits' as metric, visits::double as value, min_visits * share as minimum, false as unknown_time
-    from pm
-    union all
-    select *, 'hours', minutes, min_minutes * share, unrecorded_time = 'undetermined' and unrecorded_visits > 0
-    from pm
-    union all
-    select *, 'medical_visits', medical_visits::double, min_medical * share, false from pm)
-select region_code, institution_id, month, elder_id, name_masked, scope, scope_note, visits, minutes,
-       unrecorded_visits, medical_visits, days_in_service, days_in_month, variant, metric, value,
-       case when counted then minimum end as minimum, counted,
-       case when not counted then 'excluded' when minimum is null then 'no_minimum'
-            when value >= minimum then 'meets' when unknown_time then 'undetermined' else 'below' end as verdict
-from long
+           v.variant, em.days_in_service::double / em.days_in_month as share,
+           em.days_in_service > 0 and (em.days_in_service = em.days_in_month or b.partial_month = 'prorate')
+               as b_counted,
+           em.days_in_service > 0 and (em.days_in_service = em.days_in_month or v.partial_month = 'prorate')
+               as v_counted,
+           b.unrecorded_time = 'undetermined' and em.unrecorded_visits > 0 as b_unknown_time,
+           v.unrecorded_time = 'undetermined' and em.unrecorded_visits > 0 as v_unknown_time,
+           b.min_visits as b_min_visits, b.min_minutes as b_min_minutes, b.min_medical as b_min_medical,
+           v.min_visits as v_min_visits, v.min_minutes as v_min_minutes, v.min_medical as v_min_medical
+    from metrics.elder_months em
+    join variant_rules b on b.region_code = em.region_code and b.variant = 'in_force'
+    join variant_rules v on v.region_code = em.region_code and v.variant <> 'in_force'),
+m as (
+    select * exclude (b_min_visits, b_min_minutes, b_min_medical, v_min_visits, v_min_minutes, v_min_medical),
+           case when b_counted then b_min_visits * share end as b_min_visits,
+           case when b_counted then b_min_minutes * share end as b_min_minutes,
+           case when b_counted then b_min_medical * share end as b_min_medical,
+           case when v_counted then v_min_visits * share end as v_min_visits,
+           case when v_counted then v_min_minutes * share end as v_min_minutes,
+           case when v_counted then v_min_medical * share end as v_min_medical
+    from f)
+select *,
+       compare_verdict(b_counted, visits, b_min_visits, false) as b_visits,
+       compare_verdict(b_counted, minutes, b_min_minutes, b_unknown_time) as b_hours,
+       compare_verdict(b_counted, medical_visits, b_min_medical, false) as b_medical_visits,
+       compare_verdict(v_counted, visits, v_min_visits, false) as v_visits,
+       compare_verdict(v_counted, minutes, v_min_minutes, v_unknown_time) as v_hours,
+       compare_verdict(v_counted, medical_visits, v_min_medical, false) as v_medical_visits
+from m
+"""
+
+VERDICT_MACRO = """
+create or replace temp macro compare_verdict(counted, value, minimum, unknown_time) as
+    case when not counted then 'excluded' when minimum is null then 'no_minimum' when value >= minimum then 'meets'
+         when unknown_time then 'undetermined' else 'below' end
 """
 
 SUMMARY_SQL = """
-with v as (select * from verdicts),
-per_unit as (
-    select region_code, institution_id, variant, metric,
-           count(*) filter (where counted) as in_scope, count(*) filter (where verdict = 'below') as below,
-           count(*) filter (where verdict = 'undetermined') as undetermined
-    from v group by grouping sets ((region_code, institution_id, variant, metric), (region_code, variant, metric))),
+with counts as (
+    select region_code, institution_id, variant,
+           count(*) filter (where b_counted) as b_in_scope, count(*) filter (where v_counted) as v_in_scope,
+           count(*) filter (where b_visits = 'below') as b_short_visits,
+           count(*) filter (where v_visits = 'below') as v_short_visits,
+           count(*) filter (where b_hours = 'below') as b_short_hours,
+           count(*) filter (where v_hours = 'below') as v_short_hours,
+           count(*) filter (where b_medical_visits = 'below') as b_short_medical,
+           count(*) filter (where v_medical_visits = 'below') as v_short_medical,
+           count(*) filter (where b_hours = 'undetermined') as b_undetermined,
+           count(*) filter (where v_hours = 'undetermined') as v_undetermined,
+           count(*) filter (where b_visits <> v_visits) as ch_visits,
+           count(*) filter (where b_hours <> v_hours) as ch_hours,
+           count(*) filter (where b_medical_visits <> v_medical_visits) as ch_medical
+    from verdicts group by grouping sets ((region_code, institution_id, variant), (region_code, variant))),
 served as (
-    select region_code, institution_id, variant, elder_id, sum(visits) as visits
-    from v where metric = 'visits' and scope not in ('not_home_service_recipient', 'self_funded') group by all),
+    select region_code, institution_id, elder_id, sum(visits) as visits from metrics.elder_months
+    where scope not in ('not_home_service_recipient', 'self_funded') group by all),
 person_times as (
-    select s.region_code, s.institution_id, s.variant, count(*) filter (where s.visits >= r.person_times_min) as n
-    from served s join variant_rules r using (region_code, variant)
-    group by grouping sets ((s.region_code, s.institution_id, s.variant), (s.region_code, s.variant))),
-changed as (
-    select region_code, institution_id, variant, metric, count(*) as n
-    from verdict_changes group by grouping sets ((region_code, institution_id, variant, metric),
-                                                 (region_code, variant, metric))),
+    select s.region_code, s.institution_id, v.variant,
+           count(*) filter (where s.visits >= b.person_times_min) as b_n,
+           count(*) filter (where s.visits >= v.person_times_min) as v_n
+    from served s join variant_rules b on b.region_code = s.region_code and b.variant = 'in_force'
+    join variant_rules v on v.region_code = s.region_code and v.variant <> 'in_force'
+    group by grouping sets ((s.region_code, s.institution_id, v.variant), (s.region_code, v.variant))),
 measures as (
-    select region_code, institution_id, variant, 'in_scope_person_months' as measure, null as rubric,
-           null as indicator, in_scope::double as value, 'visits' as metric
-    from per_unit where metric = 'visits'
+    select region_code, institution_id, variant, 'in_scope_person_months' as measure, null::varchar as rubric,
+           null::varchar as indicator, b_in_scope::double as in_force, v_in_scope::double as under_variant,
+           null::bigint as changed
+    from counts
+    union all select region_code, institution_id, variant, 'short_visits', null, null, b_short_visits, v_short_visits,
+                     ch_visits from counts
+    union all select region_code, institution_id, variant, 'short_hours', null, null, b_short_hours, v_short_hours,
+                     ch_hours from counts
+    union all select region_code, institution_id, variant, 'short_medical_visits', null, null, b_short_medical,
+                     v_short_medical, ch_medical from counts
+    union all select region_code, institution_id, variant, 'undetermined_hours', null, null, b_undetermined,
+                     v_undetermined, null from counts
+    union all select region_code, institution_id, variant, 'person_times', null, null, b_n, v_n, null
+              from person_times
     union all
-    select region_code, institution_id, variant, 'short_' || metric, null, null, below, metric from per_unit
-    union all
-    select region_code, institution_id, variant, 'undetermined_hours', null, null, undetermined, 'hours'
-    from per_unit where metric = 'hours'
-    union all
-    select region_code, institution_id, variant, 'person_times', null, null, n, null from person_times
-    union all
-    select p.region_code, p.institution_id, p.variant, 'points', d.rubric, d.indicator,
-           greatest(0, d.max_points - d.deduction_each * p.below), d.metric
-    from per_unit p join deductions d on d.region_code = p.region_code and d.metric = p.metric
-        and (p.institution_id is not null) = d.per_institution and d.deduction_each is not null)
-select m.region_code, m.institution_id, m.variant, r.label, m.measure, m.rubric, m.indicator,
-       f.value as in_force, m.value as under_variant, m.value - f.value as difference,
-       case when m.measure in ('in_scope_person_months', 'person_times', 'undetermined_hours') then null
-            else coalesce(c.n, 0) end
-           as person_months_changed,
+    select c.region_code, c.institution_id, c.variant, 'points', d.rubric, d.indicator,
+           greatest(0, d.max_points - d.deduction_each * case d.metric when 'visits' then c.b_short_visits
+                    when 'hours' then c.b_short_hours else c.b_short_medical end),
+           greatest(0, d.max_points - d.deduction_each * case d.metric when 'visits' then c.v_short_visits
+                    when 'hours' then c.v_short_hours else c.v_short_medical end),
+           case d.metric when 'visits' then c.ch_visits when 'hours' then c.ch_hours else c.ch_medical end
+    from counts c join deductions d on d.region_code = c.region_code
+        and (c.institution_id is not null) = d.per_institution and d.deduction_each is not null)
+select m.region_code, m.institution_id, m.variant, r.label, m.measure, m.rubric, m.indicator, m.in_force,
+       m.under_variant, m.under_variant - m.in_force as difference, m.changed as person_months_changed,
        case when m.measure = 'points' then 'deduction from ' || m.rubric || '.yaml' end as note
-from measures m
-join measures f on f.variant = 'in_force' and f.region_code = m.region_code
-    and f.institution_id is not distinct from m.institution_id and f.measure = m.measure
-    and f.rubric is not distinct from m.rubric and f.indicator is not distinct from m.indicator
-join variant_rules r on r.region_code = m.region_code and r.variant = m.variant
-left join changed c on c.region_code = m.region_code and c.institution_id is not distinct from m.institution_id
-    and c.variant = m.variant and c.metric = m.metric
-where m.variant <> 'in_force'
+from measures m join variant_rules r on r.region_code = m.region_code and r.variant = m.variant
 order by m.region_code, m.institution_id nulls first, m.variant, m.measure, m.rubric, m.indicator
 """
 
 CHANGES_SQL = """
-select b.region_code, b.institution_id, b.month, b.elder_id, b.name_masked, v.variant, v.metric,
-       b.verdict as verdict_in_force, v.verdict as verdict_variant,
-       b.visits || ' visits, ' || round(b.minutes, 1)::varchar || ' recorded minutes'
-       || case when b.unrecorded_visits > 0 then ', ' || b.unrecorded_visits || ' visits without recorded time'
+with c as (select * from verdicts where b_visits <> v_visits or b_hours <> v_hours
+                                       or b_medical_visits <> v_medical_visits),
+long as (
+    select *, 'visits' as metric, b_visits as vb, v_visits as vv, b_min_visits as mb, v_min_visits as mv from c
+    where b_visits <> v_visits
+    union all
+    select *, 'hours', b_hours, v_hours, b_min_minutes, v_min_minutes from c where b_hours <> v_hours
+    union all
+    select *, 'medical_visits', b_medical_visits, v_medical_visits, b_min_medical, v_min_medical from c
+    where b_medical_visits <> v_medical_visits)
+select region_code, institution_id, month, elder_id, name_masked, variant, metric, vb as verdict_in_force,
+       vv as verdict_variant,
+       visits || ' visits, ' || round(minutes, 1)::varchar || ' recorded minutes'
+       || case when unrecorded_visits > 0 then ', ' || unrecorded_visits || ' visits without recorded time'
                else '' end
-       || ', ' || b.medical_visits || ' medical visits; minimum '
-       || coalesce(round(b.minimum, 2)::varchar, '—') || ' → ' || coalesce(round(v.minimum, 2)::varchar, '—')
-       || case when b.days_in_service < b.days_in_month
-               then '; in service ' || b.days_in_service || ' of ' || b.days_in_month || ' days'
-                    || coalesce(' (' || b.scope_note || ')', '') else '' end as evidence
-from verdicts b join verdicts v on v.region_code = b.region_code and v.elder_id = b.elder_id and v.month = b.month
-    and v.metric = b.metric and v.variant <> 'in_force'
-where b.variant = 'in_force' and v.verdict <> b.verdict
+       || ', ' || medical_visits || ' medical visits; minimum '
+       || coalesce(round(mb, 2)::varchar, '—') || ' → ' || coalesce(round(mv, 2)::varchar, '—')
+       || case when days_in_service < days_in_month
+               then '; in service ' || days_in_service || ' of ' || days_in_month || ' days'
+                    || coalesce(' (' || scope_note || ')', '') else '' end as evidence
+from long
+order by region_code, institution_id, variant, metric, month, elder_id
 """
 
 
@@ -145,25 +178,25 @@ def rescore(con: duckdb.DuckDBPyConnection, rules: list[Rules], deductions: list
         raise ValueError("rescore needs the rules in force of each region")
     con.register("variant_rules", _frame(rules, RULES_SCHEMA))
     con.register("deductions", pl.DataFrame(deductions or [], schema=DEDUCTION_SCHEMA))
-    con.execute(f"create or replace temp table verdicts as {VERDICT_SQL}")
-    con.execute(f"create or replace temp table verdict_changes as {CHANGES_SQL}")
+    con.execute(VERDICT_MACRO)
+    # a view, not a table: each of the two queries reads the facts once, and nothing wide is materialised
+    con.execute(f"create or replace temp view verdicts as {VERDICT_SQL}")
     summary = pl.from_arrow(con.sql(SUMMARY_SQL).to_arrow_table())
-    changes = pl.from_arrow(con.sql("select * from verdict_changes order by region_code, institution_id, variant, "
-                                    "metric, month, elder_id").to_arrow_table())
-    con.execute("drop table verdicts; drop table verdict_changes")
+    changes = pl.from_arrow(con.sql(CHANGES_SQL).to_arrow_table())
+    con.execute("drop view verdicts")
     return (summary.select([pl.col(n).cast(t) for n, t in SUMMARY_SCHEMA.items()]),
             changes.select([pl.col(n).cast(t) for n, t in CHANGES_SCHEMA.items()]))
 
 
 IN_FORCE_CHECK_SQL = """
-with v as (select * from verdicts where variant = 'in_force'),
-stored as (
-    select region_code, elder_id, month, 'visits' as metric, below_visits as below from metrics.elder_months
-    union all select region_code, elder_id, month, 'hours', below_minutes from metrics.elder_months
-    union all select region_code, elder_id, month, 'medical_visits', below_medical_visits from metrics.elder_months)
-select s.region_code, s.elder_id, s.month, s.metric, s.below as stored_below, v.verdict
-from stored s join v using (region_code, elder_id, month, metric)
-where coalesce(s.below, false) <> (v.verdict = 'below')
+with stored as (
+    select region_code, elder_id, month, below_visits, below_minutes, below_medical_visits from metrics.elder_months)
+select s.region_code, s.elder_id, s.month, s.below_visits, s.below_minutes, s.below_medical_visits,
+       v.b_visits, v.b_hours, v.b_medical_visits
+from stored s join verdicts v using (region_code, elder_id, month)
+where coalesce(s.below_visits, false) <> (v.b_visits = 'below')
+   or coalesce(s.below_minutes, false) <> (v.b_hours = 'below')
+   or coalesce(s.below_medical_visits, false) <> (v.b_medical_visits = 'below')
 order by all
 """
 
@@ -171,7 +204,10 @@ order by all
 def in_force_mismatches(con: duckdb.DuckDBPyConnection, rules: list[Rules]) -> pl.DataFrame:
     """Person-months whose re-scored verdict under the policy in force differs from the stored flags of
     metrics.elder_months: empty when the variant engine reproduces the official rule (its baseline is sound)."""
-    con.register("variant_rules", _frame([r for r in rules if r.variant == IN_FORCE], RULES_SCHEMA))
+    in_force = [r for r in rules if r.variant == IN_FORCE]
+    same = [dataclasses.replace(r, variant="_in_force_again") for r in in_force]  # a variant equal to the rules
+    con.register("variant_rules", _frame(in_force + same, RULES_SCHEMA))
+    con.execute(VERDICT_MACRO)
     con.execute(f"create or replace temp table verdicts as {VERDICT_SQL}")
     out = pl.from_arrow(con.sql(IN_FORCE_CHECK_SQL).to_arrow_table())
     con.execute("drop table verdicts")
