@@ -1,6 +1,6 @@
 """The 期颐堂 worked example reconciled: the published 59 against the written rule gives 58 agree and 1
 only_published (Q23, who died on 2022-06-05), and the rubric indicator shows what the departure is worth.
-The evaluator's list is rebuilt here from its own words (tests/fixtures, not ../shared)."""
+The evaluator's list is rebuilt here from its own words and the table carried in tests/fixtures."""
 
 import dagster as dg
 import pytest
