@@ -54,6 +54,9 @@ ev as (
     select region_code, elder_id, date_trunc('month', event_date)::date as month,
            string_agg(n.name || ' ' || strftime(event_date, '%Y-%m-%d'), ', ' order by event_date) as events
     from validated.status_events join event_names n using (event) group by all),
+held as (
+    select region_code, elder_id, string_agg(distinct rule, ', ' order by rule) as rules
+    from quarantine.rows where ledger = 'elders' and elder_id is not null group by all),
 pairs as (
     select coalesce(p.region_code, c.region_code) as region_code, coalesce(p.elder_id, c.elder_id) as elder_id,
            coalesce(p.month, c.month) as month, coalesce(p.metric, c.metric) as metric,
@@ -64,12 +67,14 @@ pairs as (
         and p.metric = c.metric),
 joined as (
     select pr.*, f.institution_id as fact_institution, f.name_masked, f.scope, f.scope_note, f.in_scope, f.below,
-           f.computed_value, f.minimum, f.counted, ev.events, e.elder_id is not null as known_elder, e.service_type
+           f.computed_value, f.minimum, f.counted, ev.events, e.elder_id is not null as known_elder, e.service_type,
+           held.rules as quarantined_as
     from pairs pr
     left join facts f on f.region_code = pr.region_code and f.elder_id = pr.elder_id and f.month = pr.month
         and f.metric = pr.metric
     left join ev on ev.region_code = pr.region_code and ev.elder_id = pr.elder_id and ev.month = pr.month
-    left join validated.elders e on e.region_code = pr.region_code and e.elder_id = pr.elder_id),
+    left join validated.elders e on e.region_code = pr.region_code and e.elder_id = pr.elder_id
+    left join held on held.region_code = pr.region_code and held.elder_id = pr.elder_id),
 judged as (
     select *,
         case when published and computed then 'agree' when published then 'only_published'
@@ -92,6 +97,7 @@ select region_code, coalesce(fact_institution, published_institution) as institu
          when verdict = 'only_computed' then counted || ': below the minimum ' || round(minimum, 2)::varchar
               || ', not in the published list'
          when rule = 'unknown_elder' then '服务对象编号 ' || elder_id || ' is not in the elder ledger'
+              || coalesce(' (its ledger row is in quarantine: ' || quarantined_as || ')', '')
          when rule = 'no_person_month' then 'service type ' || coalesce(service_type, '?')
               || ', no visits recorded in ' || strftime(month, '%Y-%m')
          when rule = 'meets_minimum' then counted || ': meets the minimum ' || round(minimum, 2)::varchar
