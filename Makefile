@@ -11,7 +11,7 @@ export ELDERCARE_WAREHOUSE := $(WAREHOUSE)
 export ELDERCARE_ID_HASH_KEY ?= dev-only-not-secret
 export DAGSTER_HOME := $(CURDIR)/var/dagster
 
-.PHONY: install run test ui sample lock bench clean
+.PHONY: install run test ui sample lock bench clean whatif
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 
@@ -44,6 +44,12 @@ sample: install
 # one month through the pipeline against one DuckDB query, a 12-month backfill; prints a table (bench/out/).
 bench: install
 	$(PY) bench/national.py
+	$(PY) bench/whatif.py
+
+# VARIANT=min_visits_12 (a name in config/variants/ or a file path): one policy variant re-scored from the stored
+# person-months, side by side with the policy in force; writes only compare.whatif_* (official tables untouched).
+whatif: install
+	$(PY) -m pipeline.whatif $(VARIANT)
 
 # Re-solve the direct pins of pyproject.toml in a throw-away venv, so the lock holds exactly what they need.
 lock:

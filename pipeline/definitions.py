@@ -2,11 +2,13 @@
 
 import dagster as dg
 
+from assets.compare import COMPARE_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
 from checks.asset_checks import VALIDATED_CHECKS
+from checks.compare_checks import COMPARE_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from checks.score_checks import SCORE_CHECKS
@@ -24,10 +26,20 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS,
-            *SCORE_ASSETS],
-    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS,
-                  *SCORE_CHECKS],
+    assets=[
+        regions, *LEDGER_ASSETS, visits,
+        *COMPLIANCE_ASSETS,
+        *PROGRAMME_METRIC_ASSETS,
+        *SCORE_ASSETS,
+        *COMPARE_ASSETS,
+    ],
+    asset_checks=[
+        *VALIDATED_CHECKS,
+        *COMPLIANCE_CHECKS,
+        *PROGRAMME_METRIC_CHECKS,
+        *SCORE_CHECKS,
+        *COMPARE_CHECKS,
+    ],
     jobs=[all_assets_job],
     schedules=[nightly],
     sensors=[raw_files_changed],

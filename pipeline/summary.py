@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eldercare.compare.report import summary_lines as compare_lines
 from resources import Warehouse
 
 TABLES = ["regions", "institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits"]
@@ -34,6 +35,8 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
         metrics = con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'metrics' "
                               "order by 1").fetchall()
         print(f"\nmetrics tables: {len(metrics)}  ({', '.join(f'{t} {n}' for t, n in metrics[:6])}, …)")
+        for line in compare_lines(con):
+            print(line if line.startswith("  ") else f"\n{line}")
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
     passed = sum(1 for c in checks if c[2])
     print(f"\nchecks: {passed} passed, {len(checks) - passed} failed")

@@ -14,6 +14,7 @@ from conftest import SAMPLE
 from pipeline.definitions import defs
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.txt"
+GROUPS = {"validated", "compliance", "metrics", "scores", "compare", "alerts", "exports"}
 
 
 def _specs() -> list[str]:
@@ -42,7 +43,7 @@ def test_every_asset_is_described_owned_grouped_and_kinded():
             continue  # a placeholder for a dependency another branch defines (e.g. metrics/figures)
         assert spec.description and len(spec.description) > 30, spec.key
         assert spec.owners == ["team:data-eng"], spec.key
-        assert spec.group_name in {"validated", "compliance", "metrics", "scores"}, spec.key
+        assert spec.group_name in GROUPS, spec.key
         assert any(t.startswith("dagster/kind/") for t in spec.tags), spec.key
         assert spec.key.path[0] == spec.group_name or spec.key.path[0] == "metrics", spec.key
 
