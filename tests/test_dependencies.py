@@ -27,8 +27,14 @@ def _pins() -> dict[str, str]:
     return {re.split(r"[=<>!~\[ ]", p, maxsplit=1)[0].lower().replace("_", "-"): p for p in pins}
 
 
+def _local_modules() -> set[str]:
+    """Helper modules that tests import by bare name (pytest puts their folder on sys.path)."""
+    return {p.stem for p in (ROOT / "tests").rglob("*.py")}
+
+
 def _imported_top_levels() -> dict[str, str]:
     found: dict[str, str] = {}
+    own = OWN | _local_modules()
     for top in CODE:
         for path in (ROOT / top).rglob("*.py") if (ROOT / top).is_dir() else []:
             if "__pycache__" in path.parts:
@@ -38,7 +44,7 @@ def _imported_top_levels() -> dict[str, str]:
                     [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
                 for name in names:
                     head = name.split(".")[0]
-                    if head not in OWN and head not in sys.stdlib_module_names:
+                    if head not in own and head not in sys.stdlib_module_names:
                         found.setdefault(head, str(path.relative_to(ROOT)))
     return found
 
