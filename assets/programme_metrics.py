@@ -12,8 +12,10 @@ import pandas as pd
 import pandera.errors
 
 from assets.metadata import column_schema, md
-from checks.metric_schemas import METRIC_DETAIL_MODELS, MetricRow
+from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow, MetricRow
+from eldercare.metrics import figures as figures_module
 from eldercare.metrics import programme
+from eldercare.metrics.settings import RegionSettings as FigureSettings
 from eldercare.metrics.programme import RegionSettings
 from eldercare.policy import policy_for
 from resources import RawFolder, Warehouse
@@ -201,3 +203,58 @@ def build_metric_asset(spec: MetricSpec) -> dg.AssetsDefinition:
 
 
 PROGRAMME_METRIC_ASSETS = [build_metric_asset(spec) for spec in SPECS]
+
+
+# ------------------------------------------------------------------------------------------ metrics.figures
+
+FIGURE_SOURCES = {name: f"validated.{name}" for name in figures_module.INPUTS if name not in ("elder_months",)}
+FIGURE_SOURCES["elder_months"] = "metrics.elder_months"
+FIGURE_DEPS = [dg.AssetKey(["validated", n]) for n in ("regions", "institutions", "elders", "status_events", "beds",
+                                                        "bed_items", "funds", "survey", "visits")]
+
+
+def figure_settings(raw_folder: RawFolder) -> dict[str, FigureSettings]:
+    """Baseline, targets, cap, survey issued, 人次 period and the validated policy of every accepted region."""
+    return {r.code: FigureSettings.from_region(r) for r in raw_folder.regions()[0]}
+
+
+@dg.asset(key=["metrics", "figures"], group_name=GROUP, owners=OWNERS, kinds=KINDS, pool=POOL,
+          deps=[*FIGURE_DEPS, dg.AssetKey(["metrics", "elder_months"])],
+          metadata={"dagster/column_schema": column_schema(FigureRow.to_schema()), "table": "metrics.figures"})
+def figures(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every programme figure in one long table: one row per region × institution (empty = the whole region) ×
+    metric, with numerator, denominator, value, unit, a definition saying what was counted and excluded, computable /
+    why not, and `policy` naming the keys that decide it. Figures: eligibility share; beds built (eligible elders,
+    ÷ 计划床位数), bed coverage (÷ baseline.disabled_low_income_elders), cost per bed, beds above the cap on the items of
+    policy beds.cap_categories, timeliness and acceptance, paid vs accepted, double renovation (only items of
+    beds.double_renovation_categories), items in the information system / personalised (indicators 8, 9; blank flags
+    stay in the denominator); home-service recipients (policy home_service.recipients), coverage, cost per recipient,
+    人次 in both units (policy person_times.unit is held against the target) over project_period with the one
+    definition of a visit (visits.open_punch_counts; visits after an exit never count), cost per 人次, in-scope
+    person-months below each minimum; funds 下达/到位/拨付/支出/机构支出, rubric rate 支出 ÷ 到位, self-evaluation rate
+    支出 ÷ 下达, per source where both sides carry it; survey issued (region.yaml survey_issued), returned, valid,
+    satisfaction overall / bed / home recipients, awareness 知晓率; each target of region.yaml met or not. A figure
+    with a missing input is not computable with the reason, never 0.
+    """
+    settings = figure_settings(raw_folder)
+    with warehouse.connect() as con:
+        existing = {f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        figures_module.input_views(con, {n: (t if t in existing else None) for n, t in FIGURE_SOURCES.items()})
+        rows = figures_module.compute(con, settings)
+    rows = validate(rows, FigureRow, "metrics.figures")
+    with warehouse.transaction() as con:
+        con.execute(table_ddl(FigureRow.to_schema(), "metrics.figures"))
+        replace_slice(con, "metrics.figures", rows)
+    region_rows = rows[rows["institution_id"].isna()]
+    context.log.info(f"metrics.figures: {len(rows)} rows, {int((~rows['computable']).sum())} not computable")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows),
+        "regions": int(rows["region_code"].nunique()),
+        "not_computable": int((~rows["computable"]).sum()),
+        "region_figures": md(display(region_rows).head(80)),
+        "not_computable_reasons": md(region_rows.loc[~region_rows["computable"], ["metric", "why_not"]].head(40)),
+    })
+
+
+PROGRAMME_METRIC_ASSETS.append(figures)

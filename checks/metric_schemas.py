@@ -18,8 +18,8 @@ from eldercare.metrics.programme import QUESTIONS, SIGNED_METRICS  # noqa: E402
 
 DATE = {"sql": "DATE"}
 REGION = dict(str_matches=r"^\d{6}$", description="6-digit 行政区划代码 of the project region")
-UNITS = ["ratio", "元", "元/床", "元/人", "days", "床", "人", "份", "分", "项"]
-MONEY_UNITS = ("元", "元/床", "元/人")
+UNITS = ["ratio", "元", "元/床", "元/人", "元/人次", "days", "床", "人", "人次", "户月", "份", "分", "项", "met"]
+MONEY_UNITS = ("元", "元/床", "元/人", "元/人次")
 
 
 class MetricRow(pa.DataFrameModel):
@@ -68,6 +68,22 @@ class MetricRow(pa.DataFrameModel):
     def money_in_yuan(cls, df):
         """Money metrics (`*_yuan`) are stated in 元."""
         return ~df["metric"].str.contains("_yuan") | df["unit"].isin(MONEY_UNITS)
+
+
+class FigureRow(MetricRow):
+    """One row of metrics.figures: a programme figure with the policy keys that decide it."""
+
+    policy: Series[str] = pa.Field(description="the policy / region.yaml keys that decide the figure ('-': none)")
+
+    class Config:
+        coerce = True
+        strict = True
+        unique = ["region_code", "institution_id", "metric"]
+
+    @pa.dataframe_check(name="met_is_zero_or_one")
+    def met_is_zero_or_one(cls, df):
+        """A target figure (unit met) is 1 (met) or 0 (not met)."""
+        return (df["unit"] != "met") | df["value"].isna() | df["value"].isin([0.0, 1.0])
 
 
 class _Detail(pa.DataFrameModel):

@@ -114,3 +114,24 @@ def visit_findings(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[s
     """Every finding of the month: the visit, the rule broken and the evidence, with its file and row."""
     _register_rules(con, rules)
     return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'")).to_arrow_table())
+
+
+# ------------------------------------------------------------------------------------------ one definition of a visit
+# Policy `visits.open_punch_counts` and the exit rule, shared by the monthly minimums, "served" and 人次: a punch
+# without 签退 counts only when the policy says so (it never gives time); a visit after the elder's exit (death,
+# move, entry into an institution, termination, not followed by 恢复) never counts: it is a finding.
+EXIT_EVENTS_SQL = "('died', 'moved_away', 'institutionalised', 'terminated')"
+ELDER_EXIT_SQL = f"""
+SELECT region_code, elder_id,
+       CASE WHEN last_exit IS NOT NULL AND (last_resume IS NULL OR last_resume <= last_exit) THEN last_exit END AS exit_on
+FROM (SELECT region_code, elder_id,
+             max(event_date::DATE) FILTER (WHERE event IN {EXIT_EVENTS_SQL}) AS last_exit,
+             max(event_date::DATE) FILTER (WHERE event = 'resumed') AS last_resume
+      FROM {{events}} GROUP BY ALL)
+"""
+
+
+def counts_as_visit(visit: str = "v", exit_on: str = "x.exit_on", open_punch_counts: str = "true") -> str:
+    """The SQL predicate of a visit that counts (the one definition, policy visits.open_punch_counts)."""
+    return (f"(({visit}.checkout_at IS NOT NULL OR {open_punch_counts}) "
+            f"AND ({exit_on} IS NULL OR {visit}.checkin_at::DATE <= {exit_on}))")
