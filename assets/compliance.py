@@ -10,7 +10,6 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
-from assets.validated import _months
 from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
 from eldercare.policy import load_defaults, policy_for
@@ -52,8 +51,8 @@ def _md(frame: pl.DataFrame) -> dg.MetadataValue:
 
 
 def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
-    window = context.partition_time_window
-    return _months(window.start.date(), window.end.date())
+    """The months of the run's partition range, from Dagster's partition API (keys are YYYY-MM-DD month starts)."""
+    return [dt.date.fromisoformat(key) for key in context.partition_keys]
 
 
 @dg.asset(key=["metrics", "elder_months"], kinds={"polars", "duckdb"},

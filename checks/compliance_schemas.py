@@ -40,9 +40,14 @@ class ElderMonthRow(pa.DataFrameModel):
     unrecorded_visits: int = pa.Field(ge=0, description="visits whose time was not recorded (open punch, 未记录时间)")
     medical_visits: int = pa.Field(ge=0, description="visits whose service item is a medical-care item")
     quarantined_rows: int = pa.Field(ge=0, description="quarantined rows of this elder and month, not counted")
+    uncounted_visits: int = pa.Field(ge=0, description="valid punches that are not visits by the one definition "
+                                                       "(after the elder's exit; open punches if policy says so)")
     below_visits: bool = pa.Field(nullable=True, description="in scope and visits < minimum")
     below_minutes: bool = pa.Field(nullable=True, description="in scope and minutes < minimum")
     below_medical_visits: bool = pa.Field(nullable=True, description="in scope and medical visits < minimum")
+    minutes_verdict_on_unrecorded_time: bool = pa.Field(
+        description="in scope, short of the minutes minimum and with visits whose time was not recorded: the verdict "
+                    "hangs on missing time (policy visits.unrecorded_time: zero = short, undetermined = left open)")
 
     class Config:
         coerce = True

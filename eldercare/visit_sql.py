@@ -30,6 +30,9 @@ def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> N
     limits = pl.DataFrame([{"region_code": r, "short_minutes": float(p["short_visit_minutes"]),
                             "long_minutes": float(p["long_visit_hours"]) * 60} for r, p in rules.items()],
                           schema={"region_code": pl.Utf8, "short_minutes": pl.Float64, "long_minutes": pl.Float64})
+    counting = pl.DataFrame([{"region_code": r, "open_punch_counts": bool(p.get("open_punch_counts", True))}
+                             for r, p in rules.items()], schema={"region_code": pl.Utf8, "open_punch_counts": pl.Boolean})
+    con.register("visit_counting", counting)
     con.register("medical_items", items)
     con.register("visit_limits", limits)
 
@@ -37,26 +40,34 @@ def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> N
 def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
     """Per region and elder: visits, recorded minutes, visits without recorded time, medical visits, quarantined rows.
 
-    Every valid punch record counts as a visit; duplicates and quarantined rows do not, but quarantined rows
+    A valid punch record counts as a visit by the one definition (`counts_as_visit`: open punches per policy,
+    never after the elder's exit); duplicates and quarantined rows do not, but quarantined rows
     are counted beside them so a reviewer sees when a correction would change the verdict.
     """
     _register_rules(con, rules)
     m = f"DATE '{month.isoformat()}'"
     return pl.from_arrow(con.sql(f"""
-        with v as (
-            select v.region_code, v.elder_id, count(*) as visits,
-                   coalesce(sum(v.duration_min) filter (where v.duration_recorded), 0) as minutes,
-                   count(*) filter (where not v.duration_recorded) as unrecorded_visits,
-                   count(*) filter (where mi.medical_item is not null) as medical_visits
-            from validated.visits v
+        with x as ({ELDER_EXIT_SQL.format(events='validated.status_events')}),
+        v as (
+            select v.region_code, v.elder_id, count(*) filter (where counts) as visits,
+                   coalesce(sum(v.duration_min) filter (where counts and v.duration_recorded), 0) as minutes,
+                   count(*) filter (where counts and not v.duration_recorded) as unrecorded_visits,
+                   count(*) filter (where counts and mi.medical_item is not null) as medical_visits,
+                   count(*) filter (where not counts) as uncounted_visits
+            from (select v.*, {counts_as_visit('v', 'x.exit_on', 'c.open_punch_counts')} as counts
+                  from validated.visits v
+                  join visit_counting c on c.region_code = v.region_code
+                  left join x on x.region_code = v.region_code and x.elder_id = v.elder_id
+                  where v.month = {m}) v
             left join medical_items mi on mi.region_code = v.region_code and mi.medical_item = v.service_item
-            where v.month = {m} group by all),
+            group by all),
         q as (
             select region_code, elder_id, count(distinct (source_file, source_row)) as quarantined_rows
             from quarantine.rows where ledger = 'visits' and month = {m} and elder_id is not null group by all)
         select region_code, elder_id, coalesce(visits, 0)::bigint as visits, coalesce(minutes, 0)::double as minutes,
                coalesce(unrecorded_visits, 0)::bigint as unrecorded_visits,
                coalesce(medical_visits, 0)::bigint as medical_visits,
+               coalesce(uncounted_visits, 0)::bigint as uncounted_visits,
                coalesce(quarantined_rows, 0)::bigint as quarantined_rows
         from v full join q using (region_code, elder_id)
         order by 1, 2""").to_arrow_table())
