@@ -11,7 +11,7 @@ visits for elder ids not in the ledger, exact duplicate punches, check-out befor
 check-out) are accepted rows, a finding. Same arguments and seed → byte-identical files. Everything is drawn
 with numpy and assembled with polars: no Python loop per elder or per visit.
 
-    python -m eldercare.synth.national --out /tmp/national --months 2022-01 2022-12 --format parquet
+    python -m synth.national --out /tmp/national --months 2022-01 2022-12 --format parquet
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from eldercare.synth.sample import (
+from synth.sample import (
     FEMALE_CHARS, ID_CHECK, ID_WEIGHTS, MALE_CHARS, SURNAMES, TOWNSHIPS, Row, Table, _save_xlsx,
 )
 

@@ -3,7 +3,7 @@
 Writes every raw ledger of the contract (shared/ledgers.md) into `<out>/370399/` with seeded defects, and returns a
 manifest (defects with file, sheet, row, column and value; row counts). Same seed → byte-identical files.
 
-    python -m eldercare.synth.sample [--out data_raw] [--seed 2022]
+    python -m synth.sample [--out data_raw] [--seed 2022]
 """
 
 from __future__ import annotations
