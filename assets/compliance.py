@@ -62,10 +62,13 @@ def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
 def elder_months(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per home-service elder per month: visits, recorded minutes (unknown time kept apart, not zero),
     medical visits, quarantined rows beside them, and the scope decision: in_scope or excluded with a reason
-    (died_this_month, paused, moved_away, institutionalised, not_home_service_recipient, self_funded,
-    before_service_start, outside_window, after_exit). In-scope rows carry a flag per minimum (visits, hours,
-    medical visits). Every valid punch counts as a visit; duplicates and quarantined rows do not. Rules: region.yaml
-    (minimums, window, service start) and its `policy:` over config/policy_defaults.yaml (partial months, medical items).
+    (died_this_month, paused, moved_away, institutionalised, terminated_this_month, not_home_service_recipient,
+    self_funded, before_service_start, outside_window, after_exit). In-scope rows carry a flag per minimum (visits,
+    hours, medical visits). A visit is what the one definition counts (policy visits.open_punch_counts; never after
+    the elder's exit: those are `uncounted_visits`); duplicates and quarantined rows do not count. Months short of
+    the minutes with unrecorded time carry `minutes_verdict_on_unrecorded_time` (policy visits.unrecorded_time:
+    zero = short, undetermined = verdict left open). Rules: region.yaml (minimums, window, service start) and its
+    `policy:` over config/policy_defaults.yaml (partial months, medical items).
     """
     policies, rules = _policies(raw_folder)
     written = []

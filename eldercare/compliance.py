@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 EXIT_EVENTS = {"died": "died_this_month", "institutionalised": "institutionalised", "moved_away": "moved_away",
-               "terminated": "after_exit"}
+               "terminated": "terminated_this_month"}
 SCOPES = ("in_scope", "died_this_month", "paused", "moved_away", "institutionalised", "not_home_service_recipient",
-          "self_funded", "before_service_start", "outside_window", "after_exit")
+          "self_funded", "before_service_start", "outside_window", "after_exit", "terminated_this_month")
 # What each exclusion means, shown beside the person-month to a reviewer.
 SCOPE_LABELS = {
     "in_scope": "counted",
@@ -28,6 +28,7 @@ SCOPE_LABELS = {
     "before_service_start": "home service had not started for the whole month",
     "outside_window": "month outside the evaluation window",
     "after_exit": "no longer served (died, moved, institutionalised or terminated before the month)",
+    "terminated_this_month": "service terminated (终止) during the month",
 }
 
 

@@ -70,3 +70,15 @@ def test_person_months_flags_each_minimum_and_keeps_unknown_time_apart():
         "C": ("not_home_service_recipient", None, None, None, 0, 0),
         "D": ("died_this_month", None, None, None, 0, 0),
     }
+
+
+def test_a_termination_inside_a_month_is_labelled_as_such():
+    """Issue 10 point 12: terminated on 2022-07-15 is 'terminated_this_month' in July, 'after_exit' in September."""
+    events = [(D(2022, 7, 15), "terminated")]
+    assert scope_of("both", False, D(2022, 5, 1), events, JULY, ZHOUCUN)[:2] == (
+        "terminated_this_month", "terminated 2022-07-15")
+    assert scope_of("both", False, D(2022, 5, 1), events, SEPT, ZHOUCUN)[:2] == (
+        "after_exit", "left the programme before the month")
+    # pro-rated: 14 of July's 31 days in service (1–14 July)
+    scope, note, days, dim, share = scope_of("both", False, D(2022, 5, 1), events, JULY, PRORATE)
+    assert (scope, days, dim) == ("in_scope", 14, 31) and note == "prorated: terminated 2022-07-15"
