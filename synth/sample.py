@@ -450,7 +450,11 @@ def build_world(seed: int) -> World:
 # ---------------------------------------------------------------------------------------------------- ledgers
 
 def write_region_yaml(folder: Path, world: World) -> None:
-    """region.yaml in the contract's shape; dates and months quoted so YAML keeps them as text."""
+    """region.yaml in the contract's shape; dates and months quoted so YAML keeps them as text.
+
+    Cases of issue 10: an unknown baseline figure (facilities: null, the region still loads), survey_issued from
+    region.yaml (75 handed out; the ledger holds the 73 returned), the project period over which 人次 accumulate.
+    """
     beds = sum(e.has_bed for e in world.elders)
     text = f"""region_code: "{REGION_CODE}"
 name: {REGION_NAME}
@@ -460,7 +464,9 @@ evaluation_window: ["2022-06", "2022-12"]
 minimums: {{visits_per_month: 15, minutes_per_month: 900, medical_visits_per_month: 2}}
 bed_subsidy_cap_yuan: {BED_CAP_YUAN}
 targets: {{beds: {beds}, service_person_times: 170, budget_wan: 180.5, satisfaction_pct: 85}}
-baseline: {{elders_60plus: 98650, low_income_elders: 3120, disabled_low_income_elders: 412, facilities: 46}}
+baseline: {{elders_60plus: 98650, low_income_elders: 3120, disabled_low_income_elders: 412, facilities: null}}
+project_period: ["2022-06-01", "2022-12-31"]
+survey_issued: 75
 """
     (folder / "region.yaml").write_bytes(text.encode("utf-8"))
 
