@@ -38,7 +38,7 @@ FROM in_service_plans p LEFT JOIN in_elders e USING (region_code, elder_id)
 
 _COLUMNS = ["rows", "built_all", "built_ok", "priced", "paid_built", "capped", "above_cap", "n_both", "paid_both",
             "accepted_both", "paid_above", "late", "days_late_sum", "days_late_max", "not_built", "judged", "passed",
-            "failed", "prev", "double_beds", "double_yuan", "prev_no_items", "beds_paid_all", "items_all"]
+            "failed", "prev", "double_beds", "double_yuan", "prev_no_items", "beds_paid_all", "items_all", "item_rows"]
 _AGG = """
     count(*) AS rows,
     count(*) FILTER (WHERE built) AS built_all,
@@ -63,7 +63,8 @@ _AGG = """
     sum(double_items_yuan) FILTER (WHERE previously_renovated) AS double_yuan,
     count(*) FILTER (WHERE previously_renovated AND items IS NULL) AS prev_no_items,
     sum(paid_amount_yuan) AS beds_paid_all,
-    sum(items_yuan) AS items_all"""
+    sum(items_yuan) AS items_all,
+    sum(items) AS item_rows"""
 
 NO_BEDS = ("CASE WHEN institution_id IS NULL AND rows = 0 THEN "
            "'no beds for this region (beds.xlsx missing, refused or empty)' END")
@@ -88,7 +89,7 @@ def figures_sql() -> str:
         ratio("bed_coverage", "built_ok", "baseline_eligible",
               f"{S} || 'beds built for eligible elders ÷ baseline.disabled_low_income_elders; excluded ' || "
               "(built_all - built_ok) || ' built beds of ineligible/undetermined/self-funded elders'",
-              "baseline.disabled_low_income_elders is 0", "eligibility.*", BASELINE,
+              "baseline.disabled_low_income_elders is 0", "eligibility.*", f"coalesce({BASELINE}, {NO_BEDS})",
               "more beds than the baseline: check the baseline", "mm"),
         ratio("cost_per_bed", "paid_built", "priced",
               f"{S} || 'sum of 实际支付金额 of built beds ÷ built beds with a paid amount; excluded ' || "
@@ -144,7 +145,7 @@ def figures_sql() -> str:
         amount("bed_items_yuan", "items_all",
                f"{S} || 'sum of 金额 of the bed items (床位改造明细), to reconcile with 实际支付金额 of the beds ledger (' "
                "|| coalesce(round(beds_paid_all, 2)::VARCHAR, 'none') || ' 元)'", "-",
-               "CASE WHEN items_all IS NULL THEN 'no bed items in the ledger' END", "mm"),
+               "CASE WHEN item_rows = 0 THEN 'no bed items in the ledger' END", "mm"),
     ]
     return f"WITH {measures} " + " UNION ALL ".join(parts)
 
@@ -171,8 +172,41 @@ def item_shares_sql() -> str:
             + " UNION ALL " + one("personalisation_share", "pers_yes", "pers_blank", "是否个性化"))
 
 
-DETAIL_CAP_SQL = """
-SELECT region_code, institution_id, elder_id, cap_items_yuan AS capped_items_yuan, cap_yuan,
-       cap_items_yuan - cap_yuan AS excess_yuan
-FROM bed_facts WHERE built AND cap_items_yuan > cap_yuan ORDER BY region_code, institution_id, elder_id
+CAP_DETAIL_SQL = """
+SELECT f.region_code, f.institution_id, f.elder_id, b.completed_on, f.cap_items_yuan AS capped_items_yuan, f.cap_yuan,
+       f.cap_items_yuan - f.cap_yuan AS excess_yuan
+FROM bed_facts f JOIN in_beds b USING (region_code, elder_id)
+WHERE f.built AND f.cap_items_yuan > f.cap_yuan ORDER BY 1, 2, 3
+"""
+
+TIMELINESS_DETAIL_SQL = """
+SELECT b.region_code, b.institution_id, b.elder_id, b.planned_completion, b.completed_on,
+       greatest(date_diff('day', b.planned_completion::DATE, b.completed_on::DATE), 0)::DOUBLE AS days_late,
+       b.acceptance, b.accepted_on,
+       array_to_string(list_filter([
+           CASE WHEN date_diff('day', b.planned_completion::DATE, b.completed_on::DATE) > 0 THEN
+                'late by ' || date_diff('day', b.planned_completion::DATE, b.completed_on::DATE) || ' days' END,
+           CASE WHEN b.completed_on IS NULL THEN 'not completed' END,
+           CASE WHEN b.acceptance IS NULL THEN 'not accepted' WHEN b.acceptance = '不合格' THEN 'failed acceptance' END],
+           lambda x: x IS NOT NULL), '; ') AS findings
+FROM in_beds b JOIN fig_settings USING (region_code)
+WHERE b.completed_on IS NULL OR b.completed_on > b.planned_completion OR b.acceptance IS NULL OR b.acceptance = '不合格'
+ORDER BY 1, 2, 3
+"""
+
+OVERSPEND_DETAIL_SQL = """
+SELECT region_code, institution_id, elder_id, paid_amount_yuan, accepted_amount_yuan,
+       paid_amount_yuan - accepted_amount_yuan AS difference_yuan,
+       CASE WHEN accepted_amount_yuan IS NULL THEN 'paid without 验收金额' ELSE 'paid above 验收金额' END AS finding
+FROM bed_facts
+WHERE paid_amount_yuan > accepted_amount_yuan OR (paid_amount_yuan IS NOT NULL AND accepted_amount_yuan IS NULL)
+ORDER BY 1, 2, 3
+"""
+
+DOUBLE_DETAIL_SQL = """
+SELECT f.region_code, f.institution_id, f.elder_id, b.completed_on, f.acceptance, f.paid_amount_yuan,
+       f.double_items_yuan
+FROM bed_facts f JOIN in_beds b USING (region_code, elder_id)
+WHERE f.previously_renovated AND f.double_items > 0
+ORDER BY 1, 2, 3
 """

@@ -20,7 +20,7 @@ REGION_ONLY = ("allocated", "received")
 
 def _none(kind: str) -> str:
     who = "' || CASE WHEN institution_id IS NULL THEN 'in the funds ledger' ELSE 'for this institution' END || '"
-    return f"CASE WHEN n_{kind} = 0 THEN 'no {KINDS[kind]} ({kind}) rows {who}' END"
+    return f"CASE WHEN coalesce(n_{kind}, 0) = 0 THEN 'no {KINDS[kind]} ({kind}) rows {who}' END"
 
 
 def figures_sql() -> str:
@@ -65,3 +65,16 @@ def per_source_sql() -> str:
                 f"FROM m WHERE spent IS NOT NULL AND {den} > 0")
     return (base + " " + one("rubric_execution_rate", "received", "到位", "rubric 预算执行率") + " UNION ALL "
             + one("self_evaluation_execution_rate", "allocated", "下达", "自评表 执行率"))
+
+
+DETAIL_SQL = """
+SELECT region_code, source, institution_id,
+       coalesce(sum(amount_yuan) FILTER (WHERE kind = 'allocated'), 0) AS allocated_yuan,
+       coalesce(sum(amount_yuan) FILTER (WHERE kind = 'received'), 0) AS received_yuan,
+       coalesce(sum(amount_yuan) FILTER (WHERE kind = 'paid'), 0) AS paid_yuan,
+       coalesce(sum(amount_yuan) FILTER (WHERE kind = 'spent'), 0) AS spent_yuan,
+       coalesce(sum(amount_yuan) FILTER (WHERE kind = 'institution_spent'), 0) AS institution_spent_yuan,
+       count(*) AS rows
+FROM in_funds JOIN fig_settings USING (region_code)
+GROUP BY ALL ORDER BY region_code, source, institution_id NULLS FIRST
+"""

@@ -12,7 +12,6 @@ import pandas as pd
 
 from eldercare.metrics import beds, budget, eligibility, home_service, satisfaction, targets
 from eldercare.metrics.catalogue import CATALOGUE, FIGURE_COLUMNS
-from eldercare.metrics.rows import q
 from eldercare.metrics.settings import Settings, register
 
 # The inputs a figure reads (view in_<name>), with their types; an absent table or column reads as NULL.
@@ -25,7 +24,7 @@ INPUTS: dict[str, dict[str, str]] = {
                "birth_date_matches_id": "BOOLEAN"},
     "status_events": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "event": "VARCHAR", "event_date": "DATE"},
     "beds": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "institution_id": "VARCHAR",
-             "planned_completion": "DATE", "completed_on": "DATE", "acceptance": "VARCHAR",
+             "planned_completion": "DATE", "completed_on": "DATE", "accepted_on": "DATE", "acceptance": "VARCHAR",
              "accepted_amount_yuan": "DOUBLE", "paid_amount_yuan": "DOUBLE", "previously_renovated": "BOOLEAN"},
     "bed_items": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "category": "VARCHAR", "amount_yuan": "DOUBLE",
                   "personalised": "BOOLEAN", "in_info_system": "BOOLEAN"},
@@ -100,8 +99,29 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.DataFrame:
     return out[FIGURE_COLUMNS]
 
 
-def compute_frames(frames: dict[str, pd.DataFrame | None], settings: Settings) -> pd.DataFrame:
-    """`compute` over in-memory frames (tests, variants): each frame registered as one input."""
+# The lists behind the figures (findings a reviewer acts on), stored as metrics.<name>.
+DETAILS = {
+    "coverage_detail": eligibility.DETAIL_SQL,           # ineligible or undetermined registrations, with the rule
+    "cost_per_bed_detail": beds.CAP_DETAIL_SQL,          # built beds whose capped items exceed the cap
+    "budget_execution_detail": budget.DETAIL_SQL,        # funds totals per region, source and institution
+    "satisfaction_detail": satisfaction.DETAIL_SQL,      # answer tallies and exact mean points per question
+    "bed_timeliness_detail": beds.TIMELINESS_DETAIL_SQL,  # late, unfinished, unaccepted or failed beds
+    "renovation_overspend_detail": beds.OVERSPEND_DETAIL_SQL,  # beds paid above (or without) their 验收金额
+    "double_renovation_detail": beds.DOUBLE_DETAIL_SQL,  # renovated homes that got 适老化改造 items again
+}
+
+
+def details(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The detail lists, after `compute` on the same connection."""
+    return {name: con.execute(sql).df() for name, sql in DETAILS.items()}
+
+
+def compute_frames(frames: dict[str, pd.DataFrame | None], settings: Settings,
+                   with_details: bool = False):
+    """`compute` over in-memory frames (tests, variants): each frame registered as one input.
+
+    Returns the figures, or (figures, details) with `with_details`.
+    """
     con = duckdb.connect()
     try:
         relations = {}
@@ -110,9 +130,10 @@ def compute_frames(frames: dict[str, pd.DataFrame | None], settings: Settings) -
                 con.register(f"frame_{name}", frame)
                 relations[name] = f"frame_{name}"
         input_views(con, relations)
-        return compute(con, settings)
+        rows = compute(con, settings)
+        return (rows, details(con)) if with_details else rows
     finally:
         con.close()
 
 
-__all__ = ["CATALOGUE", "FIGURE_COLUMNS", "INPUTS", "compute", "compute_frames", "input_views", "q"]
+__all__ = ["CATALOGUE", "DETAILS", "FIGURE_COLUMNS", "INPUTS", "compute", "compute_frames", "details", "input_views"]

@@ -82,3 +82,23 @@ def figures_sql() -> str:
     parts[5] = parts[5].replace("FROM mm", f"FROM (SELECT * REPLACE (coalesce(none, {ungrouped}) AS none) FROM mm)")
     parts[6] = parts[6].replace("FROM mm", f"FROM (SELECT * REPLACE (coalesce(none, {ungrouped}) AS none) FROM mm)")
     return f"WITH {measures} " + " UNION ALL ".join(parts)
+
+QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6")
+
+# Answer tallies and exact mean points per question over the valid questionnaires, per region and institution.
+DETAIL_SQL = """
+WITH a AS (
+    UNPIVOT (SELECT s.region_code, s.institution_id, s.questionnaire_id, s.q1, s.q2, s.q3, s.q4, s.q5, s.q6
+             FROM in_survey s JOIN survey_facts f USING (region_code, questionnaire_id) WHERE f.valid)
+    ON q1, q2, q3, q4, q5, q6 INTO NAME question VALUE answer),
+best AS (SELECT region_code, question, max(points) AS max_points FROM fig_weights GROUP BY ALL)
+SELECT a.region_code, a.institution_id, a.question, count(*) AS valid,
+       count(*) FILTER (WHERE a.answer = 'A') AS answers_a, count(*) FILTER (WHERE a.answer = 'B') AS answers_b,
+       count(*) FILTER (WHERE a.answer = 'C') AS answers_c, count(*) FILTER (WHERE a.answer = 'D') AS answers_d,
+       count(*) FILTER (WHERE a.answer = 'E') AS answers_e,
+       sum(coalesce(w.points, 0)) / count(*) AS mean_points, any_value(b.max_points) AS max_points
+FROM a LEFT JOIN fig_weights w ON w.region_code = a.region_code AND w.question = a.question AND w.answer = a.answer
+JOIN best b ON b.region_code = a.region_code AND b.question = a.question
+GROUP BY GROUPING SETS ((a.region_code, a.question), (a.region_code, a.institution_id, a.question))
+ORDER BY 1, 2 NULLS FIRST, 3
+"""

@@ -224,3 +224,37 @@ def test_survey_issued_comes_from_region_yaml_and_a_blank_answer_is_returned_but
     assert row(fig, "satisfaction_rate").value == pytest.approx(0.72)
     unknown = compute_frames(FRAMES, settings(survey_issued=None))
     assert row(unknown, "survey_issued").why_not == "not computable: survey_issued unknown: absent in region.yaml"
+
+
+def zhoucun_survey() -> pd.DataFrame:
+    """73 returned, 72 valid (Zhoucun 2022); valid tallies A=71,B=1 on q1–q3 and A=70,B=2 on q4–q6."""
+    rows = []
+    for i in range(72):
+        rows.append({"questionnaire_id": f"Q{i:02d}", "valid": True,
+                     **{q: ("B" if i == 0 else "A") for q in ("q1", "q2", "q3")},
+                     **{q: ("B" if i in (0, 1) else "A") for q in ("q4", "q5", "q6")}})
+    rows.append({"questionnaire_id": "Q72", "valid": False, **{f"q{k}": "E" for k in range(1, 7)}})
+    return pd.DataFrame(rows).assign(region_code=R, institution_id="I1")
+
+
+def test_zhoucun_satisfaction_exact_not_rounded_per_question():
+    """Exact: q1–q3 71×18 + 13 = 1,291 each; q4–q5 70×18 + 2×13 = 1,286 each; q6 70×10 + 2×7 = 714;
+    total 3×1,291 + 2×1,286 + 714 = 7,159 ÷ 72 = 99.4305… → 99.43% (the evaluator rounded per question: 99.32%)."""
+    out, lists = compute_frames({"institutions": INSTITUTIONS, "survey": zhoucun_survey()},
+                                settings(survey_issued=75), with_details=True)
+    assert (row(out, "survey_issued").value, row(out, "survey_returned").value, row(out, "survey_valid").value) == \
+        (75, 73, 72)
+    mean = row(out, "mean_score")
+    assert (mean.numerator, mean.denominator) == (7159, 72) and mean.value == pytest.approx(7159 / 72)
+    assert round(row(out, "satisfaction_rate").value * 100, 2) == 99.43
+    means = lists["satisfaction_detail"].query("institution_id.isna()").set_index("question").mean_points
+    assert means["q1"] == pytest.approx(1291 / 72) and means["q6"] == pytest.approx(714 / 72)
+
+
+def test_every_figure_survives_empty_ledgers_as_not_computable_never_zero():
+    out = compute_frames({}, settings())
+    region = out[out.institution_id.isna()]
+    for metric in ("beds_built", "cost_per_bed", "spent_yuan", "rubric_execution_rate", "satisfaction_rate",
+                   "person_times", "short_person_months_visits"):
+        assert not row(out, metric).computable, metric
+    assert region.loc[region.value.notna(), "metric"].tolist() == ["survey_issued"]  # from region.yaml, not the ledger
