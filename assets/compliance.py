@@ -1,19 +1,17 @@
-"""Home-visit compliance assets: person-months, shortfalls per institution, 人次 and visit findings.
+"""Home-visit compliance assets: person-months, shortfalls per institution and visit findings (人次: metrics.figures).
 
 Monthly tables replace exactly their month in one transaction; the rules come from each region's policy.
 """
 
 import datetime as dt
-import json
 
 import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
-from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
+from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
-from eldercare.policy import load_defaults, policy_for
-from eldercare.shortfalls import person_times_table, shortfall_table
+from eldercare.shortfalls import shortfall_table
 from eldercare.visit_sql import FINDING_RULES, visit_findings as find_visit_findings, visit_totals
 from pipeline.partitions import monthly
 from resources import RawFolder, Warehouse
@@ -30,9 +28,8 @@ MONTHLY = dict(group_name=GROUP, owners=OWNERS, pool=POOL, partitions_def=monthl
 def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, dict]]:
     """Per accepted region: the visit policy (minimums, window, partial months) and the visit rules section."""
     policies, rules = {}, {}
-    defaults = load_defaults()  # read once, not once per region
     for region in raw_folder.regions()[0]:
-        policy = policy_for(region.settings, defaults)
+        policy = region.policy  # validated when region.yaml was loaded
         policies[region.code] = VisitPolicy.from_region(region, policy)
         rules[region.code] = policy["visits"]
     return policies, rules
@@ -155,24 +152,4 @@ def visit_findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, war
     })
 
 
-@dg.asset(key=["metrics", "person_times"], kinds={"polars", "duckdb"}, group_name=GROUP, owners=OWNERS, pool=POOL,
-          deps=[elder_months.key], metadata={"dagster/column_schema": column_schema(PersonTimesRow.to_schema())})
-def person_times(raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
-    """人次: home-service recipients (bed-only and self-funded elders excluded) with at least
-    policy.visits.person_times_min_visits (30) valid visits summed over every stored month of the project,
-    per institution and region, against targets.service_person_times.
-    """
-    regions = raw_folder.regions()[0]
-    thresholds = {r.code: int(policy_for(r.settings)["visits"]["person_times_min_visits"]) for r in regions}
-    targets = {r.code: r.targets.get("service_person_times") for r in regions}
-    with warehouse.connect() as con:
-        con.execute(table_ddl(PersonTimesRow.to_schema(), "metrics.person_times"))
-        months = pl.from_arrow(con.sql("select region_code, month, institution_id, elder_id, scope, visits "
-                                       "from metrics.elder_months").to_arrow_table())
-    rows = PersonTimesRow.validate(person_times_table(months, thresholds, targets), lazy=True)
-    with warehouse.transaction() as con:
-        replace_slice(con, "metrics.person_times", rows)
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, "person_times": _md(rows)})
-
-
-COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings, person_times]
+COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings]

@@ -5,12 +5,11 @@ import pandas as pd
 import pandera.errors
 import polars as pl
 
-from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
+from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
 from resources import Warehouse
 
 POOL = "duckdb"
-MODELS = {"elder_months": ElderMonthRow, "visit_shortfalls": VisitShortfallRow, "person_times": PersonTimesRow,
-          "visit_findings": VisitFindingRow}
+MODELS = {"elder_months": ElderMonthRow, "visit_shortfalls": VisitShortfallRow, "visit_findings": VisitFindingRow}
 
 
 def _md(df: pd.DataFrame) -> dg.MetadataValue:
