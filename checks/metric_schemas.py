@@ -188,6 +188,17 @@ class DoubleRenovationRow(_Detail):
                                                                   "beds.double_renovation_categories, 元")
 
 
+class BedPaymentsRow(_Detail):
+    """An institution whose bed payments, bed items and funds 拨付 for 床位 do not agree (point 8)."""
+
+    institution_id: Series[str] = pa.Field(description="服务机构")
+    beds_paid_yuan: Series[float] = pa.Field(description="sum of 实际支付金额 in the beds ledger, 元")
+    bed_items_yuan: Series[float] = pa.Field(description="sum of 金额 in 床位改造明细, 元")
+    funds_paid_beds_yuan: Series[float] = pa.Field(description="拨付 with 用途 家庭养老床位 to the institution, 元")
+    items_minus_beds_yuan: Series[float] = pa.Field(description="items − bed payments, 元")
+    funds_minus_beds_yuan: Series[float] = pa.Field(description="拨付 − bed payments, 元")
+
+
 # topic -> the model of its `metrics.<topic>_detail` list (written with metrics.figures)
 METRIC_DETAIL_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "coverage": IneligibleRegistrationRow,
@@ -197,4 +208,5 @@ METRIC_DETAIL_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "bed_timeliness": BedTimelinessRow,
     "renovation_overspend": OverspendBedRow,
     "double_renovation": DoubleRenovationRow,
+    "bed_payments": BedPaymentsRow,
 }

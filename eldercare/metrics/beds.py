@@ -142,6 +142,11 @@ def figures_sql() -> str:
                f"{S} || 'amounts of the double items (policy beds.double_renovation_categories) on beds marked "
                "已享受适老化改造; their other items are not double'", "beds.double_renovation_categories",
                "CASE WHEN institution_id IS NULL AND rows = 0 THEN 'no beds for this region' END", "mm"),
+        amount("beds_paid_yuan", "beds_paid_all",
+               f"{S} || 'sum of 实际支付金额 of the beds ledger, built or not (to reconcile with the bed items and the "
+               "funds 拨付 for 床位: metrics.bed_payments_detail lists the differences)'", "-",
+               "CASE WHEN beds_paid_all IS NULL OR beds_paid_all = 0 AND rows = 0 THEN 'no beds with 实际支付金额' END",
+               "mm"),
         amount("bed_items_yuan", "items_all",
                f"{S} || 'sum of 金额 of the bed items (床位改造明细), to reconcile with 实际支付金额 of the beds ledger (' "
                "|| coalesce(round(beds_paid_all, 2)::VARCHAR, 'none') || ' 元)'", "-",
@@ -209,4 +214,21 @@ SELECT f.region_code, f.institution_id, f.elder_id, b.completed_on, f.acceptance
 FROM bed_facts f JOIN in_beds b USING (region_code, elder_id)
 WHERE f.previously_renovated AND f.double_items > 0
 ORDER BY 1, 2, 3
+"""
+
+# Point 8: bed payments, bed items and funds 拨付 for 床位, reconciled per institution (the differences listed).
+PAYMENTS_DETAIL_SQL = """
+WITH b AS (SELECT region_code, institution_id, coalesce(sum(paid_amount_yuan), 0) AS beds_paid_yuan,
+                  coalesce(sum(items_yuan), 0) AS bed_items_yuan
+           FROM bed_facts GROUP BY ALL),
+f AS (SELECT region_code, institution_id, sum(amount_yuan) AS funds_paid_beds_yuan
+      FROM in_funds WHERE kind = 'paid' AND purpose = 'beds' AND institution_id IS NOT NULL GROUP BY ALL)
+SELECT region_code, institution_id, coalesce(beds_paid_yuan, 0) AS beds_paid_yuan,
+       coalesce(bed_items_yuan, 0) AS bed_items_yuan, coalesce(funds_paid_beds_yuan, 0) AS funds_paid_beds_yuan,
+       coalesce(bed_items_yuan, 0) - coalesce(beds_paid_yuan, 0) AS items_minus_beds_yuan,
+       coalesce(funds_paid_beds_yuan, 0) - coalesce(beds_paid_yuan, 0) AS funds_minus_beds_yuan
+FROM b FULL JOIN f USING (region_code, institution_id) JOIN fig_settings USING (region_code)
+WHERE round(coalesce(bed_items_yuan, 0) - coalesce(beds_paid_yuan, 0), 2) <> 0
+   OR round(coalesce(funds_paid_beds_yuan, 0) - coalesce(beds_paid_yuan, 0), 2) <> 0
+ORDER BY 1, 2
 """

@@ -12,9 +12,11 @@ KINDS = {"allocated": "下达", "received": "到位", "paid": "拨付", "spent":
 SOURCE_IDS = {"中央": "central", "省级": "provincial", "市级": "municipal", "县级": "county", "其他": "other"}
 S = scope_text()
 _AGG = ", ".join(f"sum(amount_yuan) FILTER (WHERE kind = '{k}') AS {k}, count(*) FILTER (WHERE kind = '{k}') AS n_{k}"
-                 for k in KINDS) + (", sum(amount_yuan) FILTER (WHERE kind = 'spent' AND purpose = 'other') AS outside,"
-                                    " count(*) FILTER (WHERE kind = 'spent' AND purpose = 'other') AS n_outside")
-_COLUMNS = [c for k in KINDS for c in (k, f"n_{k}")] + ["outside", "n_outside"]
+                 for k in KINDS) + """,
+    sum(amount_yuan) FILTER (WHERE kind = 'paid' AND purpose = 'beds') AS paid_beds,
+    sum(amount_yuan) FILTER (WHERE kind = 'spent' AND purpose = 'other') AS outside,
+    count(*) FILTER (WHERE kind = 'spent' AND purpose = 'other') AS n_outside"""
+_COLUMNS = [c for k in KINDS for c in (k, f"n_{k}")] + ["paid_beds", "outside", "n_outside"]
 REGION_ONLY = ("allocated", "received")
 
 
@@ -33,6 +35,9 @@ def figures_sql() -> str:
         parts.append(amount(f"{kind}_yuan", f"coalesce({kind}, 0)",
                             f"{S} || 'sum of {label} ({kind}) rows of the funds ledger, 元{beside}'", "-",
                             _none(kind), f"(SELECT * FROM m{where})"))
+    parts.append(amount("bed_funds_paid_yuan", "coalesce(paid_beds, 0)",
+                        f"{S} || '拨付 (paid) rows with 用途 家庭养老床位, to reconcile with the beds ledger'", "-",
+                        _none("paid"), "m"))
     parts.append(amount("spent_outside_tasks_yuan", "coalesce(outside, 0)",
                         f"{S} || '支出 with 用途 其他: outside the two tasks (beds, home visits), a finding (seed 002 四(一))'",
                         "-", _none("spent"), "m"))

@@ -14,6 +14,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cost_per_bed": ("家庭养老床位建设户均成本", "元/床"),
     "beds_above_cap_share": ("超过补助上限的床位占比", "ratio"),
     "bed_items_yuan": ("床位改造明细金额合计", "元"),
+    "beds_paid_yuan": ("床位台账实际支付金额合计", "元"),
+    "bed_funds_paid_yuan": ("床位拨付资金", "元"),
     "days_late_mean": ("床位建设平均延误天数", "days"),
     "days_late_max": ("床位建设最长延误天数", "days"),
     "late_bed_share": ("逾期完成床位占比", "ratio"),

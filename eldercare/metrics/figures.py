@@ -108,6 +108,7 @@ DETAILS = {
     "bed_timeliness_detail": beds.TIMELINESS_DETAIL_SQL,  # late, unfinished, unaccepted or failed beds
     "renovation_overspend_detail": beds.OVERSPEND_DETAIL_SQL,  # beds paid above (or without) their 验收金额
     "double_renovation_detail": beds.DOUBLE_DETAIL_SQL,  # renovated homes that got 适老化改造 items again
+    "bed_payments_detail": beds.PAYMENTS_DETAIL_SQL,     # institutions whose bed payments, items and 拨付 differ
 }
 
 

@@ -258,3 +258,13 @@ def test_every_figure_survives_empty_ledgers_as_not_computable_never_zero():
                    "person_times", "short_person_months_visits"):
         assert not row(out, metric).computable, metric
     assert region.loc[region.value.notna(), "metric"].tolist() == ["survey_issued"]  # from region.yaml, not the ledger
+
+
+def test_bed_payments_items_and_funds_are_reconciled_per_institution():
+    """Point 8: I1 beds paid 2,600, items 2,000 + 700 + 300 = 3,000, 拨付 for 床位 50,000 → listed (items − paid 400,
+    拨付 − paid 47,400); I2 paid 1,000 + 3,000 = 4,000, items 800 + 200 + 1,500 = 2,500, no 拨付 → listed."""
+    out, lists = compute_frames(FRAMES, settings(), with_details=True)
+    assert row(out, "beds_paid_yuan", "I1").value == 2600 and row(out, "bed_funds_paid_yuan", "I1").value == 50000
+    listed = lists["bed_payments_detail"].set_index("institution_id")
+    assert listed.loc["I1", "items_minus_beds_yuan"] == 400 and listed.loc["I1", "funds_minus_beds_yuan"] == 47400
+    assert listed.loc["I2", "items_minus_beds_yuan"] == -1500 and listed.loc["I2", "funds_minus_beds_yuan"] == -4000
