@@ -13,6 +13,7 @@ import polars as pl
 
 FINDING_RULES = {
     "visit_after_death": "visit after the elder's death (去世)",
+    "visit_after_exit": "visit after the elder moved away, entered an institution or terminated service (not counted)",
     "visit_during_pause": "visit while the elder's service was paused (暂停)",
     "visit_for_bed_only_elder": "visit punched for a bed-only elder (家庭养老床位 only)",
     "visit_for_self_funded_elder": "visit for a socialised elder served at the institution's cost",
@@ -77,6 +78,7 @@ FINDINGS_SQL = """
 with v as (select * from validated.visits where month = {m}),
 ev as (select region_code, elder_id, event, event_date from validated.status_events),
 death as (select region_code, elder_id, min(event_date) as died_on from ev where event = 'died' group by all),
+exits as ({exits}),
 pauses as (
     select p.region_code, p.elder_id, p.event_date as paused_on,
            (select min(r.event_date) from ev r where r.region_code = p.region_code and r.elder_id = p.elder_id
@@ -85,6 +87,11 @@ pauses as (
 found as (
     select v.*, 'visit_after_death' as rule, 'died ' || strftime(d.died_on, '%Y-%m-%d') as evidence
     from v join death d using (region_code, elder_id) where v.checkin_at::date > d.died_on
+    union all
+    select v.*, 'visit_after_exit', 'left the programme ' || strftime(x.exit_on, '%Y-%m-%d')
+    from v join exits x using (region_code, elder_id)
+    where v.checkin_at::date > x.exit_on
+      and not exists (select 1 from death d where d.region_code = v.region_code and d.elder_id = v.elder_id)
     union all
     select v.*, 'visit_during_pause', 'paused ' || strftime(p.paused_on, '%Y-%m-%d')
         || coalesce(', resumed ' || strftime(p.resumed_on, '%Y-%m-%d'), ', not resumed')
@@ -124,7 +131,8 @@ order by region_code, rule, source_file, source_row
 def visit_findings(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
     """Every finding of the month: the visit, the rule broken and the evidence, with its file and row."""
     _register_rules(con, rules)
-    return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'")).to_arrow_table())
+    exits = ELDER_EXIT_SQL.format(events="validated.status_events")
+    return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'", exits=exits)).to_arrow_table())
 
 
 # ------------------------------------------------------------------------------------------ one definition of a visit
