@@ -268,3 +268,16 @@ def test_bed_payments_items_and_funds_are_reconciled_per_institution():
     listed = lists["bed_payments_detail"].set_index("institution_id")
     assert listed.loc["I1", "items_minus_beds_yuan"] == 400 and listed.loc["I1", "funds_minus_beds_yuan"] == 47400
     assert listed.loc["I2", "items_minus_beds_yuan"] == -1500 and listed.loc["I2", "funds_minus_beds_yuan"] == -4000
+
+
+def test_legacy_levels_can_be_mapped_in_policy_and_a_birth_date_unlike_the_id_is_a_finding():
+    """Point 7: E6 (半失能, legacy) is undetermined until the region maps 半失能 → 中度失能; an elder whose 出生日期
+    differs from the ID number (flag from the load step) is undetermined with the reason named."""
+    mapped = overlay_policy(POLICY, {"eligibility": {"legacy_ability_mapping": {"半失能": "中度失能"}}})
+    elders = ELDERS.assign(birth_date_matches_id=[True, True, True, False, True, True])
+    out, lists = compute_frames({**FRAMES, "elders": elders}, settings(mapped), with_details=True)
+    listed = lists["coverage_detail"].set_index("elder_id")
+    assert "E6" not in listed.index  # mapped: eligible
+    assert listed.loc["E4", "status"] == "undetermined" and "出生日期 differs" in listed.loc["E4", "reason"]
+    # eligible: E1, E5, E6 (E2 hardship, E3 能力完好 ineligible; E4 undetermined) = 3 of 6
+    assert row(out, "eligible_registration_share").value == pytest.approx(3 / 6)
