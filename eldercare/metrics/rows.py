@@ -44,10 +44,6 @@ def scope_text() -> str:
     return "coalesce('institution ' || institution_id || ': ', '')"
 
 
-def text(literal: str) -> str:
-    return q(literal)
-
-
 def per_scope(aggregates: str, source: str, columns: list[str], where: str = "true", name: str = "m",
               zero_fill: bool = True) -> str:
     """CTE `name`: the aggregates per region (institution NULL) and per institution, one row for every scope.
