@@ -38,7 +38,7 @@ ui: install
 	$(VENV)/bin/dagster dev
 
 sample: install
-	$(PY) -m eldercare.synth.sample --out data_raw > /dev/null
+	$(PY) -m synth.sample --out data_raw > /dev/null
 
 # National-scale benchmark, not part of `make test`: ~3M visit rows a month generated under /tmp (BENCH_DATA),
 # one month through the pipeline against one DuckDB query, a 12-month backfill; prints a table (bench/out/).

@@ -1,20 +1,17 @@
-"""Home-visit compliance assets: person-months, shortfalls per institution, 人次 and visit findings.
+"""Home-visit compliance assets: person-months, shortfalls per institution and visit findings (人次: metrics.figures).
 
 Monthly tables replace exactly their month in one transaction; the rules come from each region's policy.
 """
 
 import datetime as dt
-import json
 
 import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
-from assets.validated import _months
-from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
+from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
-from eldercare.policy import load_defaults, policy_for
-from eldercare.shortfalls import person_times_table, shortfall_table
+from eldercare.shortfalls import shortfall_table
 from eldercare.visit_sql import FINDING_RULES, visit_findings as find_visit_findings, visit_totals
 from pipeline.partitions import monthly
 from resources import RawFolder, Warehouse
@@ -31,9 +28,8 @@ MONTHLY = dict(group_name=GROUP, owners=OWNERS, pool=POOL, partitions_def=monthl
 def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, dict]]:
     """Per accepted region: the visit policy (minimums, window, partial months) and the visit rules section."""
     policies, rules = {}, {}
-    defaults = load_defaults()  # read once, not once per region
     for region in raw_folder.regions()[0]:
-        policy = policy_for(region.settings, defaults)
+        policy = region.policy  # validated when region.yaml was loaded
         policies[region.code] = VisitPolicy.from_region(region, policy)
         rules[region.code] = policy["visits"]
     return policies, rules
@@ -52,8 +48,8 @@ def _md(frame: pl.DataFrame) -> dg.MetadataValue:
 
 
 def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
-    window = context.partition_time_window
-    return _months(window.start.date(), window.end.date())
+    """The months of the run's partition range, from Dagster's partition API (keys are YYYY-MM-DD month starts)."""
+    return [dt.date.fromisoformat(key) for key in context.partition_keys]
 
 
 @dg.asset(key=["metrics", "elder_months"], kinds={"polars", "duckdb"},
@@ -63,10 +59,13 @@ def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
 def elder_months(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per home-service elder per month: visits, recorded minutes (unknown time kept apart, not zero),
     medical visits, quarantined rows beside them, and the scope decision: in_scope or excluded with a reason
-    (died_this_month, paused, moved_away, institutionalised, not_home_service_recipient, self_funded,
-    before_service_start, outside_window, after_exit). In-scope rows carry a flag per minimum (visits, hours,
-    medical visits). Every valid punch counts as a visit; duplicates and quarantined rows do not. Rules: region.yaml
-    (minimums, window, service start) and its `policy:` over config/policy_defaults.yaml (partial months, medical items).
+    (died_this_month, paused, moved_away, institutionalised, terminated_this_month, not_home_service_recipient,
+    self_funded, before_service_start, outside_window, after_exit). In-scope rows carry a flag per minimum (visits,
+    hours, medical visits). A visit is what the one definition counts (policy visits.open_punch_counts; never after
+    the elder's exit: those are `uncounted_visits`); duplicates and quarantined rows do not count. Months short of
+    the minutes with unrecorded time carry `minutes_verdict_on_unrecorded_time` (policy visits.unrecorded_time:
+    zero = short, undetermined = verdict left open). Rules: region.yaml (minimums, window, service start) and its
+    `policy:` over config/policy_defaults.yaml (partial months, medical items).
     """
     policies, rules = _policies(raw_folder)
     written = []
@@ -153,24 +152,4 @@ def visit_findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, war
     })
 
 
-@dg.asset(key=["metrics", "person_times"], kinds={"polars", "duckdb"}, group_name=GROUP, owners=OWNERS, pool=POOL,
-          deps=[elder_months.key], metadata={"dagster/column_schema": column_schema(PersonTimesRow.to_schema())})
-def person_times(raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
-    """人次: home-service recipients (bed-only and self-funded elders excluded) with at least
-    policy.visits.person_times_min_visits (30) valid visits summed over every stored month of the project,
-    per institution and region, against targets.service_person_times.
-    """
-    regions = raw_folder.regions()[0]
-    thresholds = {r.code: int(policy_for(r.settings)["visits"]["person_times_min_visits"]) for r in regions}
-    targets = {r.code: r.targets.get("service_person_times") for r in regions}
-    with warehouse.connect() as con:
-        con.execute(table_ddl(PersonTimesRow.to_schema(), "metrics.person_times"))
-        months = pl.from_arrow(con.sql("select region_code, month, institution_id, elder_id, scope, visits "
-                                       "from metrics.elder_months").to_arrow_table())
-    rows = PersonTimesRow.validate(person_times_table(months, thresholds, targets), lazy=True)
-    with warehouse.transaction() as con:
-        replace_slice(con, "metrics.person_times", rows)
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, "person_times": _md(rows)})
-
-
-COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings, person_times]
+COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings]

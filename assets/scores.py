@@ -10,10 +10,9 @@ import pandera.errors
 
 from assets.metadata import column_schema, md
 from checks.score_schemas import SCORE_MODELS
-from eldercare.metrics.programme import CATALOGUE  # the one import of the figure catalogue (the lead re-points it)
+from eldercare.metrics.catalogue import CATALOGUE
 from eldercare.rubrics.assignment import rubrics_named, subjects
 from eldercare.rubrics.engine import FIGURE_COLUMNS, Scores, score_rubric
-from eldercare.rubrics.figures import FIGURE_IDS_BEYOND_CATALOGUE
 from eldercare.rubrics.judgments import FILE_NAME, Judgments, JudgmentsError, check_against, load_judgments
 from eldercare.rubrics.model import RubricError, default_rubrics, load_rubrics, rubric_ids
 from eldercare.rubrics.summary import score_summary_lines
@@ -31,7 +30,7 @@ JUDGMENTS = dg.AssetSpec(["raw", "judgments"], group_name=GROUP, owners=OWNERS, 
                          description="data_raw/<code>/judgments.yaml: a reviewer's scores, evidence, overrides and "
                                      "vetoes per rubric, subject and indicator (format: the raw-ledger contract).")
 DEPS = [FIGURES, JUDGMENTS.key, dg.AssetKey(["validated", "regions"]), dg.AssetKey(["validated", "institutions"])]
-KNOWN_FIGURES = frozenset(CATALOGUE) | FIGURE_IDS_BEYOND_CATALOGUE
+KNOWN_FIGURES = frozenset(CATALOGUE)
 
 DESCRIPTIONS = {
     "indicator_scores": (

@@ -2,7 +2,7 @@
 
     python bench/national.py [--formats csv parquet] [--month 2022-06] [--repeat 3] [--no-backfill]
 
-Generates the raw folders once (42 regions × 5,000 elders, ~3M visit rows a month; eldercare/synth/national.py)
+Generates the raw folders once (42 regions × 5,000 elders, ~3M visit rows a month; synth/national.py)
 under /tmp (or --data): CSV for the 12 months, Parquet for the measured month (same seed: the same rows). Then,
 for each format, measures, each in a fresh subprocess so that wall time and peak RSS belong to that
 measurement alone (os.wait4 gives the child's own rusage):
@@ -226,7 +226,7 @@ def measure(args: list[str], env: dict | None = None) -> dict:
 def ensure_data(data: Path, regions: int, elders: int, months: list[str], visit_months: list[str], fmt: str,
                 seed: int) -> tuple[dict, float | None]:
     """The raw folder for these parameters: reused when its manifest matches, generated (and timed) otherwise."""
-    from eldercare.synth import national
+    from synth import national
     manifest_path = data / "national_manifest.json"
     want = {"seed": seed, "regions": regions, "elders_per_region": elders, "months": months,
             "visit_months": visit_months, "visits_format": fmt}
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="warehouses and DAGSTER_HOME")
     args = parser.parse_args(argv)
 
-    from eldercare.synth.national import month_range
+    from synth.national import month_range
     months = month_range(*args.months)
     if args.month not in months:
         raise SystemExit(f"--month {args.month} is not within --months")

@@ -5,12 +5,11 @@ import pandas as pd
 import pandera.errors
 import polars as pl
 
-from checks.compliance_schemas import ElderMonthRow, PersonTimesRow, VisitFindingRow, VisitShortfallRow
+from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
 from resources import Warehouse
 
 POOL = "duckdb"
-MODELS = {"elder_months": ElderMonthRow, "visit_shortfalls": VisitShortfallRow, "person_times": PersonTimesRow,
-          "visit_findings": VisitFindingRow}
+MODELS = {"elder_months": ElderMonthRow, "visit_shortfalls": VisitShortfallRow, "visit_findings": VisitFindingRow}
 
 
 def _md(df: pd.DataFrame) -> dg.MetadataValue:
@@ -35,11 +34,13 @@ def _contract_check(name: str, model) -> dg.AssetChecksDefinition:
 
 @dg.asset_check(asset=dg.AssetKey(["metrics", "elder_months"]), name="visits_reconcile", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "visits"])],
-                description="Per region and month, the visits of metrics.elder_months add up to validated.visits.")
+                description="Per region and month, the visits of metrics.elder_months (counted + not counted by the one "
+                            "definition of a visit) add up to validated.visits.")
 def elder_month_visits_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         diff = con.execute("""
-            with a as (select region_code, month, sum(visits) as person_month_visits from metrics.elder_months group by all),
+            with a as (select region_code, month, sum(visits + uncounted_visits) as person_month_visits
+                       from metrics.elder_months group by all),
                  b as (select region_code, month, count(*) as validated_visits from validated.visits
                        where month in (select distinct month from metrics.elder_months) group by all)
             select region_code, month, coalesce(person_month_visits, 0) as person_month_visits,

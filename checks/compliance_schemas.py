@@ -1,4 +1,4 @@
-"""Contracts of the home-visit compliance tables (metrics.elder_months, visit_shortfalls, person_times, visit_findings)."""
+"""Contracts of the home-visit compliance tables (metrics.elder_months, visit_shortfalls, visit_findings)."""
 
 from __future__ import annotations
 
@@ -40,9 +40,14 @@ class ElderMonthRow(pa.DataFrameModel):
     unrecorded_visits: int = pa.Field(ge=0, description="visits whose time was not recorded (open punch, 未记录时间)")
     medical_visits: int = pa.Field(ge=0, description="visits whose service item is a medical-care item")
     quarantined_rows: int = pa.Field(ge=0, description="quarantined rows of this elder and month, not counted")
+    uncounted_visits: int = pa.Field(ge=0, description="valid punches that are not visits by the one definition "
+                                                       "(after the elder's exit; open punches if policy says so)")
     below_visits: bool = pa.Field(nullable=True, description="in scope and visits < minimum")
     below_minutes: bool = pa.Field(nullable=True, description="in scope and minutes < minimum")
     below_medical_visits: bool = pa.Field(nullable=True, description="in scope and medical visits < minimum")
+    minutes_verdict_on_unrecorded_time: bool = pa.Field(
+        description="in scope, short of the minutes minimum and with visits whose time was not recorded: the verdict "
+                    "hangs on missing time (policy visits.unrecorded_time: zero = short, undetermined = left open)")
 
     class Config:
         coerce = True
@@ -75,23 +80,6 @@ class VisitShortfallRow(pa.DataFrameModel):
     @pa.dataframe_check(name="below_within_scope")
     def below_within_scope(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("person_months_below") <= pl.col("in_scope_person_months")).alias("ok"))
-
-
-class PersonTimesRow(pa.DataFrameModel):
-    """人次: elders served at least the policy's number of times over the project, per institution and region."""
-
-    region_code: str = pa.Field(**REGION)
-    institution_id: str = pa.Field(nullable=True, description="null on the region's total row")
-    elders_served: int = pa.Field(ge=0, description="home-service recipients with at least one valid visit")
-    person_times: int = pa.Field(ge=0, description="recipients with ≥ threshold visits (one 人次 each)")
-    threshold_visits: int = pa.Field(ge=1)
-    target: float = pa.Field(nullable=True, ge=0, description="targets.service_person_times (region row only)")
-    target_met: bool = pa.Field(nullable=True)
-    months_counted: str = pa.Field(description="the months of visits that were summed")
-
-    class Config:
-        coerce = True
-        strict = "filter"
 
 
 class VisitFindingRow(pa.DataFrameModel):

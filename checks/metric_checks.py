@@ -1,4 +1,4 @@
-"""Blocking checks on the metric tables: the stored rows keep their pandera contract, money reconciles with ledgers.
+"""Blocking checks on metrics.figures: the stored rows keep their pandera contract, money reconciles with ledgers.
 
 Reconciliation recomputes the totals in SQL straight from the validated ledgers, so a metric that silently drops
 or double-counts rows fails its check.
@@ -10,9 +10,7 @@ import dagster as dg
 import pandas as pd
 import pandera.errors
 
-from assets.programme_metrics import SPECS
-from checks.metric_schemas import METRIC_DETAIL_MODELS, MetricRow
-from eldercare.metrics.programme import SOURCE_IDS
+from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow
 from resources import Warehouse
 
 POOL = "duckdb"
@@ -24,16 +22,14 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(MAX_LISTED).to_markdown(index=False) if len(df) else "none")
 
 
-def _key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["metrics", name])
+FIGURES = dg.AssetKey(["metrics", "figures"])
 
 
-def build_contract_check(name: str) -> dg.AssetChecksDefinition:
-    """The stored `metrics.<name>` (and its detail) still satisfies its pandera model; every failing case listed."""
-    detail_model = METRIC_DETAIL_MODELS.get(name)
-    tables = [(f"metrics.{name}", MetricRow)] + ([(f"metrics.{name}_detail", detail_model)] if detail_model else [])
+def build_contract_check() -> dg.AssetChecksDefinition:
+    """The stored metrics.figures and its detail lists still satisfy their pandera models; every failing case listed."""
+    tables = [("metrics.figures", FigureRow)] + [(f"metrics.{n}_detail", m) for n, m in METRIC_DETAIL_MODELS.items()]
 
-    @dg.asset_check(asset=_key(name), name="contract", blocking=True, pool=POOL,
+    @dg.asset_check(asset=FIGURES, name="contract", blocking=True, pool=POOL,
                     description="The stored rows satisfy checks/metric_schemas.py: rates in [0, 1], non-negative "
                                 "money and counts, why_not set exactly when a figure is not computable.")
     def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -73,7 +69,7 @@ def _stored(con, table: str, column: str, metrics: list[str], region_level: bool
                        f"where metric in ({marks}) and {scope}", metrics).df()
 
 
-@dg.asset_check(asset=_key("cost_per_bed"), name="reconciles_with_beds", blocking=True, pool=POOL,
+@dg.asset_check(asset=FIGURES, name="cost_per_bed_reconciles_with_beds", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "beds"])],
                 description="Per region, the cost_per_bed numerator = sum(validated.beds.paid_amount_yuan) of built "
                             "beds and the denominator = their count; the institutions' numerators add up to it.")
@@ -89,18 +85,18 @@ def cost_per_bed_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
             select region_code, 'institutions_sum', sum(paid_amount_yuan) from validated.beds
             where completed_on is not null and paid_amount_yuan is not null group by all""").df()
         stored = con.execute("""
-            select region_code, 'cost_per_bed' as metric, numerator as amount from metrics.cost_per_bed
+            select region_code, 'cost_per_bed' as metric, numerator as amount from metrics.figures
             where metric = 'cost_per_bed' and institution_id is null
             union all
-            select region_code, 'built_priced_beds', denominator from metrics.cost_per_bed
+            select region_code, 'built_priced_beds', denominator from metrics.figures
             where metric = 'cost_per_bed' and institution_id is null
             union all
-            select region_code, 'institutions_sum', sum(numerator) from metrics.cost_per_bed
+            select region_code, 'institutions_sum', sum(numerator) from metrics.figures
             where metric = 'cost_per_bed' and institution_id is not null group by all""").df()
     return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=_key("cost_per_recipient"), name="reconciles_with_funds", blocking=True, pool=POOL,
+@dg.asset_check(asset=FIGURES, name="cost_per_recipient_reconciles_with_funds", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "funds"])],
                 description="Per region, the cost_per_recipient numerator = sum of validated.funds 拨付 (paid) rows "
                             "with 用途 上门服务; per institution, the rows paid to that institution.")
@@ -114,37 +110,36 @@ def cost_per_recipient_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
             where kind = 'paid' and purpose = 'home_visits' and institution_id is not null group by all""").df()
         stored = con.execute("""
             select region_code, coalesce(institution_id, '') as institution_id, numerator as amount
-            from metrics.cost_per_recipient where metric = 'cost_per_recipient'""").df()
+            from metrics.figures where metric = 'cost_per_recipient'""").df()
     return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id"]), len(ledger))
 
 
-@dg.asset_check(asset=_key("budget_execution"), name="reconciles_with_funds", blocking=True, pool=POOL,
+@dg.asset_check(asset=FIGURES, name="budget_reconciles_with_funds", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "funds"])],
-                description="Per region, 下达/到位/拨付/支出 totals and their per-source figures equal the sums of "
-                            "validated.funds by kind and source, and the detail table adds up to the same totals.")
+                description="Per region, 下达/到位/拨付/支出/机构支出 totals equal the sums of validated.funds by kind, "
+                            "and the detail table adds up to the same totals.")
 def budget_execution_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
-    cases = " ".join(f"when '{s}' then '_{i}'" for s, i in SOURCE_IDS.items())
     with warehouse.connect() as con:
-        ledger = con.execute(f"""
+        ledger = con.execute("""
             select region_code, kind || '_yuan' as metric, sum(amount_yuan) as amount from validated.funds group by all
-            union all
-            select region_code, kind || '_yuan' || case source {cases} end, sum(amount_yuan)
-            from validated.funds group by all
             union all
             select region_code, 'detail_' || kind, sum(amount_yuan) from validated.funds group by all""").df()
         stored = con.execute("""
-            select region_code, metric, value as amount from metrics.budget_execution
-            where institution_id is null and metric like '%_yuan%' and computable
+            select region_code, metric, value as amount from metrics.figures
+            where institution_id is null and metric in ('allocated_yuan', 'received_yuan', 'paid_yuan', 'spent_yuan',
+                                                        'institution_spent_yuan') and computable
             union all
             select region_code, 'detail_' || kind, amount from (
               unpivot (select region_code, sum(allocated_yuan) as allocated, sum(received_yuan) as received,
-                              sum(paid_yuan) as paid, sum(spent_yuan) as spent
+                              sum(paid_yuan) as paid, sum(spent_yuan) as spent,
+                              sum(institution_spent_yuan) as institution_spent
                        from metrics.budget_execution_detail group by all)
-              on allocated, received, paid, spent into name kind value amount)""").df()
+              on allocated, received, paid, spent, institution_spent into name kind value amount)
+            where amount <> 0""").df()
     return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=_key("renovation_overspend"), name="reconciles_with_beds", blocking=True, pool=POOL,
+@dg.asset_check(asset=FIGURES, name="overspend_reconciles_with_beds", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "beds"])],
                 description="Per region and institution, paid and accepted totals equal the sums of validated.beds "
                             "over beds with both amounts, and the difference is paid − accepted.")
@@ -161,36 +156,32 @@ def renovation_overspend_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult
             union all select region_code, institution_id, 'renovation_overspend_yuan', p - a from s""").df()
         stored = con.execute("""
             select region_code, coalesce(institution_id, '') as institution_id, metric, coalesce(value, 0) as amount
-            from metrics.renovation_overspend
+            from metrics.figures
             where metric in ('renovation_paid_yuan', 'renovation_accepted_yuan', 'renovation_overspend_yuan')""").df()
     return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=_key("double_renovation"), name="reconciles_with_beds", blocking=True, pool=POOL,
+@dg.asset_check(asset=FIGURES, name="double_renovation_reconciles_with_beds", blocking=True, pool=POOL,
                 additional_deps=[dg.AssetKey(["validated", "beds"])],
-                description="Per region, the double-renovation bed count and paid amount equal validated.beds rows "
-                            "marked 已享受适老化改造, and the detail lists exactly those beds.")
+                description="Per region, the double-renovation beds and amounts equal the listed beds (each marked "
+                            "已享受适老化改造 in validated.beds) and the sum of their double items.")
 def double_renovation_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""
-            select region_code, 'double_renovation_beds' as metric, count(*)::double as amount from validated.beds
-            where previously_renovated group by all
+            select d.region_code, 'double_renovation_beds' as metric, count(*)::double as amount
+            from metrics.double_renovation_detail d
+            join validated.beds b using (region_code, elder_id) where b.previously_renovated group by all
             union all
-            select region_code, 'double_renovation_paid_yuan', coalesce(sum(paid_amount_yuan), 0) from validated.beds
-            where previously_renovated group by all
-            union all
-            select region_code, 'detail_rows', count(*) from validated.beds
-            where previously_renovated group by all""").df()
+            select region_code, 'double_renovation_paid_yuan', sum(double_items_yuan)
+            from metrics.double_renovation_detail group by all""").df()
         stored = con.execute("""
-            select region_code, metric, value as amount from metrics.double_renovation
+            select region_code, metric, value as amount from metrics.figures
             where institution_id is null and metric in ('double_renovation_beds', 'double_renovation_paid_yuan')
-              and computable
-            union all
-            select region_code, 'detail_rows', count(*) from metrics.double_renovation_detail group by all""").df()
+              and computable and value > 0""").df()
     return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
 
 
-PROGRAMME_METRIC_CHECKS = [build_contract_check(spec.name) for spec in SPECS] + [
+PROGRAMME_METRIC_CHECKS = [build_contract_check(),
     cost_per_bed_reconciles, cost_per_recipient_reconciles, budget_execution_reconciles,
     renovation_overspend_reconciles, double_renovation_reconciles,
 ]

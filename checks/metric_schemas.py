@@ -14,12 +14,13 @@ import pandera.pandas as pa  # noqa: E402
 from pandera.typing import Series  # noqa: E402
 
 from eldercare.ledgers import FUND_SOURCES  # noqa: E402
-from eldercare.metrics.programme import QUESTIONS, SIGNED_METRICS  # noqa: E402
+from eldercare.metrics.catalogue import SIGNED_METRICS  # noqa: E402
+from eldercare.metrics.satisfaction import QUESTIONS  # noqa: E402
 
 DATE = {"sql": "DATE"}
 REGION = dict(str_matches=r"^\d{6}$", description="6-digit 行政区划代码 of the project region")
-UNITS = ["ratio", "元", "元/床", "元/人", "days", "床", "人", "份", "分", "项"]
-MONEY_UNITS = ("元", "元/床", "元/人")
+UNITS = ["ratio", "元", "元/床", "元/人", "元/人次", "days", "床", "人", "人次", "户月", "份", "分", "项", "met"]
+MONEY_UNITS = ("元", "元/床", "元/人", "元/人次")
 
 
 class MetricRow(pa.DataFrameModel):
@@ -70,6 +71,22 @@ class MetricRow(pa.DataFrameModel):
         return ~df["metric"].str.contains("_yuan") | df["unit"].isin(MONEY_UNITS)
 
 
+class FigureRow(MetricRow):
+    """One row of metrics.figures: a programme figure with the policy keys that decide it."""
+
+    policy: Series[str] = pa.Field(description="the policy / region.yaml keys that decide the figure ('-': none)")
+
+    class Config:
+        coerce = True
+        strict = True
+        unique = ["region_code", "institution_id", "metric"]
+
+    @pa.dataframe_check(name="met_is_zero_or_one")
+    def met_is_zero_or_one(cls, df):
+        """A target figure (unit met) is 1 (met) or 0 (not met)."""
+        return (df["unit"] != "met") | df["value"].isna() | df["value"].isin([0.0, 1.0])
+
+
 class _Detail(pa.DataFrameModel):
     region_code: Series[str] = pa.Field(**REGION)
 
@@ -89,14 +106,14 @@ class IneligibleRegistrationRow(_Detail):
 
 
 class BedAboveCapRow(_Detail):
-    """A built bed whose 实际支付金额 exceeds the region's bed subsidy cap."""
+    """A built bed whose items in the capped categories (policy beds.cap_categories) cost more than the cap."""
 
     institution_id: Series[str] = pa.Field(description="服务机构")
     elder_id: Series[str] = pa.Field(description="服务对象编号")
     completed_on: Series[pa.DateTime] = pa.Field(metadata=DATE, description="实际完成日期")
-    paid_amount_yuan: Series[float] = pa.Field(ge=0, description="实际支付金额, 元")
+    capped_items_yuan: Series[float] = pa.Field(ge=0, description="金额 of the bed's items in the capped categories, 元")
     cap_yuan: Series[float] = pa.Field(ge=0, description="bed_subsidy_cap_yuan of region.yaml, 元")
-    excess_yuan: Series[float] = pa.Field(gt=0, description="paid − cap, 元")
+    excess_yuan: Series[float] = pa.Field(gt=0, description="capped items − cap, 元")
 
 
 class FundTotalsRow(_Detail):
@@ -108,6 +125,7 @@ class FundTotalsRow(_Detail):
     received_yuan: Series[float] = pa.Field(description="到位 total, 元")
     paid_yuan: Series[float] = pa.Field(description="拨付 total, 元")
     spent_yuan: Series[float] = pa.Field(description="支出 total, 元")
+    institution_spent_yuan: Series[float] = pa.Field(description="机构支出 total, 元 (beside execution)")
     rows: Series[int] = pa.Field(ge=1, description="funds ledger rows summed")
 
 
@@ -159,16 +177,29 @@ class OverspendBedRow(_Detail):
 
 
 class DoubleRenovationRow(_Detail):
-    """A bed for a home already renovated under the earlier 适老化改造 programme."""
+    """A bed for a home already renovated under the earlier 适老化改造 programme that got 适老化改造 items again."""
 
     institution_id: Series[str] = pa.Field(description="服务机构")
     elder_id: Series[str] = pa.Field(description="服务对象编号")
     completed_on: Series[pa.DateTime] = pa.Field(nullable=True, metadata=DATE, description="实际完成日期")
     acceptance: Series[str] = pa.Field(nullable=True, description="验收结果")
     paid_amount_yuan: Series[float] = pa.Field(nullable=True, ge=0, description="实际支付金额, 元")
+    double_items_yuan: Series[float] = pa.Field(ge=0, description="金额 of its items in policy "
+                                                                  "beds.double_renovation_categories, 元")
 
 
-# metric asset name -> the model of its `<name>_detail` table
+class BedPaymentsRow(_Detail):
+    """An institution whose bed payments, bed items and funds 拨付 for 床位 do not agree (point 8)."""
+
+    institution_id: Series[str] = pa.Field(description="服务机构")
+    beds_paid_yuan: Series[float] = pa.Field(description="sum of 实际支付金额 in the beds ledger, 元")
+    bed_items_yuan: Series[float] = pa.Field(description="sum of 金额 in 床位改造明细, 元")
+    funds_paid_beds_yuan: Series[float] = pa.Field(description="拨付 with 用途 家庭养老床位 to the institution, 元")
+    items_minus_beds_yuan: Series[float] = pa.Field(description="items − bed payments, 元")
+    funds_minus_beds_yuan: Series[float] = pa.Field(description="拨付 − bed payments, 元")
+
+
+# topic -> the model of its `metrics.<topic>_detail` list (written with metrics.figures)
 METRIC_DETAIL_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "coverage": IneligibleRegistrationRow,
     "cost_per_bed": BedAboveCapRow,
@@ -177,4 +208,5 @@ METRIC_DETAIL_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "bed_timeliness": BedTimelinessRow,
     "renovation_overspend": OverspendBedRow,
     "double_renovation": DoubleRenovationRow,
+    "bed_payments": BedPaymentsRow,
 }

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 EXIT_EVENTS = {"died": "died_this_month", "institutionalised": "institutionalised", "moved_away": "moved_away",
-               "terminated": "after_exit"}
+               "terminated": "terminated_this_month"}
 SCOPES = ("in_scope", "died_this_month", "paused", "moved_away", "institutionalised", "not_home_service_recipient",
-          "self_funded", "before_service_start", "outside_window", "after_exit")
+          "self_funded", "before_service_start", "outside_window", "after_exit", "terminated_this_month")
 # What each exclusion means, shown beside the person-month to a reviewer.
 SCOPE_LABELS = {
     "in_scope": "counted",
@@ -28,6 +28,7 @@ SCOPE_LABELS = {
     "before_service_start": "home service had not started for the whole month",
     "outside_window": "month outside the evaluation window",
     "after_exit": "no longer served (died, moved, institutionalised or terminated before the month)",
+    "terminated_this_month": "service terminated (终止) during the month",
 }
 
 
@@ -42,6 +43,7 @@ class VisitPolicy:
     min_minutes: float | None
     min_medical: float | None
     partial_month: str  # exclude | prorate
+    unrecorded_time: str = "zero"  # zero | undetermined (policy visits.unrecorded_time)
 
     @classmethod
     def from_region(cls, region, policy: dict) -> "VisitPolicy":
@@ -50,7 +52,8 @@ class VisitPolicy:
         if mode not in ("exclude", "prorate"):
             raise ValueError(f"region {region.code}: policy.visits.partial_month must be exclude or prorate, not {mode}")
         return cls(region.window_start, region.window_end, region.service_start, mins.get("visits_per_month"),
-                   mins.get("minutes_per_month"), mins.get("medical_visits_per_month"), mode)
+                   mins.get("minutes_per_month"), mins.get("medical_visits_per_month"), mode,
+                   policy["visits"].get("unrecorded_time", "zero"))
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -226,12 +229,22 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
                        _scopes_without_events(month, quiet, policies) if quiet.height and policies
                        else pl.DataFrame(schema=_PM_SCHEMA)])
     counts = ["visits", "minutes", "unrecorded_visits", "medical_visits", "quarantined_rows"]
+    if "uncounted_visits" not in visit_totals.columns:
+        visit_totals = visit_totals.with_columns(pl.lit(0, pl.Int64).alias("uncounted_visits"))
+    counts.append("uncounted_visits")
     frame = frame.join(visit_totals.select("region_code", "elder_id", *counts), on=["region_code", "elder_id"],
                        how="left").with_columns([pl.col(c).fill_null(0) for c in counts])
     below = lambda value, minimum: pl.when(pl.col("in_scope") & pl.col(minimum).is_not_null()).then(  # noqa: E731
         pl.col(value) < pl.col(minimum)).otherwise(None)
+    # policy visits.unrecorded_time: `zero` counts a visit without time as 0 minutes (the month may be short);
+    # `undetermined` leaves such a short month's verdict open. Either way the month is flagged and listed apart.
+    undetermined = [code for code, p in policies.items() if p.unrecorded_time == "undetermined"]
+    hangs = (pl.col("in_scope") & pl.col("min_minutes").is_not_null() & (pl.col("unrecorded_visits") > 0)
+             & (pl.col("minutes") < pl.col("min_minutes")))
     return frame.with_columns(
         below("visits", "min_visits").alias("below_visits"),
-        below("minutes", "min_minutes").alias("below_minutes"),
+        pl.when(hangs & pl.col("region_code").is_in(undetermined)).then(None)
+        .otherwise(below("minutes", "min_minutes")).alias("below_minutes"),
         below("medical_visits", "min_medical_visits").alias("below_medical_visits"),
+        hangs.alias("minutes_verdict_on_unrecorded_time"),
     ).sort(["region_code", "institution_id", "elder_id"])

@@ -1,4 +1,8 @@
-"""A project region's folder and its `region.yaml`: validated into a `Region`, or refused with the key that is wrong."""
+"""A project region's folder and its `region.yaml`: validated into a `Region`, or refused with the key that is wrong.
+
+A typed model (`RegionFile`, pydantic, unknown keys forbidden) checks every key; a `null` or absent baseline or
+target is unknown, not invalid. The region's `policy:` is laid over config/policy_defaults.yaml and validated.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, ValidationError
+
+from eldercare.policy import PolicyError, policy_for
 
 REGION_CODE = re.compile(r"^\d{6}$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -38,6 +46,74 @@ class Region:
     targets: dict[str, float]
     baseline: dict[str, float]
     settings: dict = field(default_factory=dict, compare=False)  # the whole YAML, for rules read later
+    project_period: tuple[dt.date, dt.date] | None = None  # as written; see `person_times_period`
+    survey_issued: int | None = None  # questionnaires handed out (unknown when absent)
+    rubrics: tuple[str, ...] = ()  # the rubric ids the region is scored under
+    policy: dict = field(default_factory=dict, compare=False)  # the validated policy in force
+
+    @property
+    def person_times_period(self) -> tuple[dt.date, dt.date]:
+        """The period 人次 accumulate over: `project_period`, else service start → end of the project year."""
+        return self.project_period or (self.service_start, dt.date(self.project_year, 12, 31))
+
+
+_OPTIONAL = NonNegativeFloat | None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Minimums(_Strict):
+    visits_per_month: NonNegativeFloat
+    minutes_per_month: NonNegativeFloat
+    medical_visits_per_month: _OPTIONAL = None
+
+
+class Targets(_Strict):
+    """Targets of the 绩效目标表; a null or absent one is unknown (the figures that need it say so)."""
+
+    beds: _OPTIONAL = None
+    service_person_times: _OPTIONAL = None
+    budget_wan: _OPTIONAL = None
+    satisfaction_pct: _OPTIONAL = None
+
+
+class Baseline(_Strict):
+    """基础数据 counts; published evaluations often give none (null or absent = unknown)."""
+
+    elders_60plus: _OPTIONAL = None
+    low_income_elders: _OPTIONAL = None
+    disabled_low_income_elders: _OPTIONAL = None
+    facilities: _OPTIONAL = None
+
+
+class RegionFile(_Strict):
+    """Every key of region.yaml (shared/ledgers.md); the policy section is checked by eldercare.policy."""
+
+    region_code: Any
+    name: str
+    project_year: Any
+    service_start: Any
+    evaluation_window: Any
+    minimums: Minimums
+    bed_subsidy_cap_yuan: _OPTIONAL = None
+    targets: Targets | None = None
+    baseline: Baseline | None = None
+    project_period: tuple[dt.date, dt.date] | None = None
+    survey_issued: int | None = Field(default=None, ge=0)
+    rubrics: list[str] = []
+    policy: dict | None = None
+
+
+def _model_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"region.yaml key '{key}': unknown key (misspelt?)"
+    if first["type"] == "missing":
+        return f"region.yaml key '{key}' is missing"
+    return f"region.yaml key '{key}': {first['msg']}"
 
 
 def _month(value: object, key: str, folder: str) -> dt.date:
@@ -109,14 +185,30 @@ def load_region(folder: Path) -> Region:
     cap = doc.get("bed_subsidy_cap_yuan")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap < 0):
         raise RegionRefused(label, f"region.yaml key 'bed_subsidy_cap_yuan': '{cap}' is not a non-negative number")
+    minimums = _numbers(doc, "minimums", label, ("visits_per_month", "minutes_per_month"))
+    for key in ("targets", "baseline"):
+        if doc.get(key) is not None and not isinstance(doc[key], dict):
+            raise RegionRefused(label, f"region.yaml key '{key}' must be a mapping")
+    try:
+        typed = RegionFile.model_validate(doc)
+    except ValidationError as err:
+        raise RegionRefused(label, _model_error(err)) from None
+    if typed.project_period and typed.project_period[1] < typed.project_period[0]:
+        raise RegionRefused(label, "region.yaml key 'project_period': the end is before the start")
+    try:
+        policy = policy_for(doc, source=f"{label}/region.yaml")
+    except PolicyError as err:
+        raise RegionRefused(label, f"region.yaml key '{err.key}': {err.problem}") from None
+    known = lambda model: {k: float(v) for k, v in (model.model_dump() if model else {}).items() if v is not None}  # noqa: E731
     return Region(
         code=code, name=str(doc["name"]), folder=folder, project_year=year,
         service_start=_date(doc["service_start"], "service_start", label),
         window_start=start, window_end=end,
-        minimums=_numbers(doc, "minimums", label, ("visits_per_month", "minutes_per_month")),
+        minimums=minimums,
         bed_subsidy_cap_yuan=float(cap) if cap is not None else None,
-        targets=_numbers(doc, "targets", label), baseline=_numbers(doc, "baseline", label),
-        settings=doc,
+        targets=known(typed.targets), baseline=known(typed.baseline),
+        settings=doc, project_period=typed.project_period, survey_issued=typed.survey_issued,
+        rubrics=tuple(typed.rubrics), policy=policy,
     )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 FINDING_RULES = {
     "visit_after_death": "visit after the elder's death (去世)",
+    "visit_after_exit": "visit after the elder moved away, entered an institution or terminated service (not counted)",
     "visit_during_pause": "visit while the elder's service was paused (暂停)",
     "visit_for_bed_only_elder": "visit punched for a bed-only elder (家庭养老床位 only)",
     "visit_for_self_funded_elder": "visit for a socialised elder served at the institution's cost",
@@ -30,6 +31,9 @@ def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> N
     limits = pl.DataFrame([{"region_code": r, "short_minutes": float(p["short_visit_minutes"]),
                             "long_minutes": float(p["long_visit_hours"]) * 60} for r, p in rules.items()],
                           schema={"region_code": pl.Utf8, "short_minutes": pl.Float64, "long_minutes": pl.Float64})
+    counting = pl.DataFrame([{"region_code": r, "open_punch_counts": bool(p.get("open_punch_counts", True))}
+                             for r, p in rules.items()], schema={"region_code": pl.Utf8, "open_punch_counts": pl.Boolean})
+    con.register("visit_counting", counting)
     con.register("medical_items", items)
     con.register("visit_limits", limits)
 
@@ -37,26 +41,34 @@ def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> N
 def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
     """Per region and elder: visits, recorded minutes, visits without recorded time, medical visits, quarantined rows.
 
-    Every valid punch record counts as a visit; duplicates and quarantined rows do not, but quarantined rows
+    A valid punch record counts as a visit by the one definition (`counts_as_visit`: open punches per policy,
+    never after the elder's exit); duplicates and quarantined rows do not, but quarantined rows
     are counted beside them so a reviewer sees when a correction would change the verdict.
     """
     _register_rules(con, rules)
     m = f"DATE '{month.isoformat()}'"
     return pl.from_arrow(con.sql(f"""
-        with v as (
-            select v.region_code, v.elder_id, count(*) as visits,
-                   coalesce(sum(v.duration_min) filter (where v.duration_recorded), 0) as minutes,
-                   count(*) filter (where not v.duration_recorded) as unrecorded_visits,
-                   count(*) filter (where mi.medical_item is not null) as medical_visits
-            from validated.visits v
+        with x as ({ELDER_EXIT_SQL.format(events='validated.status_events')}),
+        v as (
+            select v.region_code, v.elder_id, count(*) filter (where counts) as visits,
+                   coalesce(sum(v.duration_min) filter (where counts and v.duration_recorded), 0) as minutes,
+                   count(*) filter (where counts and not v.duration_recorded) as unrecorded_visits,
+                   count(*) filter (where counts and mi.medical_item is not null) as medical_visits,
+                   count(*) filter (where not counts) as uncounted_visits
+            from (select v.*, {counts_as_visit('v', 'x.exit_on', 'c.open_punch_counts')} as counts
+                  from validated.visits v
+                  join visit_counting c on c.region_code = v.region_code
+                  left join x on x.region_code = v.region_code and x.elder_id = v.elder_id
+                  where v.month = {m}) v
             left join medical_items mi on mi.region_code = v.region_code and mi.medical_item = v.service_item
-            where v.month = {m} group by all),
+            group by all),
         q as (
             select region_code, elder_id, count(distinct (source_file, source_row)) as quarantined_rows
             from quarantine.rows where ledger = 'visits' and month = {m} and elder_id is not null group by all)
         select region_code, elder_id, coalesce(visits, 0)::bigint as visits, coalesce(minutes, 0)::double as minutes,
                coalesce(unrecorded_visits, 0)::bigint as unrecorded_visits,
                coalesce(medical_visits, 0)::bigint as medical_visits,
+               coalesce(uncounted_visits, 0)::bigint as uncounted_visits,
                coalesce(quarantined_rows, 0)::bigint as quarantined_rows
         from v full join q using (region_code, elder_id)
         order by 1, 2""").to_arrow_table())
@@ -66,6 +78,7 @@ FINDINGS_SQL = """
 with v as (select * from validated.visits where month = {m}),
 ev as (select region_code, elder_id, event, event_date from validated.status_events),
 death as (select region_code, elder_id, min(event_date) as died_on from ev where event = 'died' group by all),
+exits as ({exits}),
 pauses as (
     select p.region_code, p.elder_id, p.event_date as paused_on,
            (select min(r.event_date) from ev r where r.region_code = p.region_code and r.elder_id = p.elder_id
@@ -74,6 +87,11 @@ pauses as (
 found as (
     select v.*, 'visit_after_death' as rule, 'died ' || strftime(d.died_on, '%Y-%m-%d') as evidence
     from v join death d using (region_code, elder_id) where v.checkin_at::date > d.died_on
+    union all
+    select v.*, 'visit_after_exit', 'left the programme ' || strftime(x.exit_on, '%Y-%m-%d')
+    from v join exits x using (region_code, elder_id)
+    where v.checkin_at::date > x.exit_on
+      and not exists (select 1 from death d where d.region_code = v.region_code and d.elder_id = v.elder_id)
     union all
     select v.*, 'visit_during_pause', 'paused ' || strftime(p.paused_on, '%Y-%m-%d')
         || coalesce(', resumed ' || strftime(p.resumed_on, '%Y-%m-%d'), ', not resumed')
@@ -113,4 +131,26 @@ order by region_code, rule, source_file, source_row
 def visit_findings(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
     """Every finding of the month: the visit, the rule broken and the evidence, with its file and row."""
     _register_rules(con, rules)
-    return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'")).to_arrow_table())
+    exits = ELDER_EXIT_SQL.format(events="validated.status_events")
+    return pl.from_arrow(con.sql(FINDINGS_SQL.format(m=f"DATE '{month.isoformat()}'", exits=exits)).to_arrow_table())
+
+
+# ------------------------------------------------------------------------------------------ one definition of a visit
+# Policy `visits.open_punch_counts` and the exit rule, shared by the monthly minimums, "served" and 人次: a punch
+# without 签退 counts only when the policy says so (it never gives time); a visit after the elder's exit (death,
+# move, entry into an institution, termination, not followed by 恢复) never counts: it is a finding.
+EXIT_EVENTS_SQL = "('died', 'moved_away', 'institutionalised', 'terminated')"
+ELDER_EXIT_SQL = f"""
+SELECT region_code, elder_id,
+       CASE WHEN last_exit IS NOT NULL AND (last_resume IS NULL OR last_resume <= last_exit) THEN last_exit END AS exit_on
+FROM (SELECT region_code, elder_id,
+             max(event_date::DATE) FILTER (WHERE event IN {EXIT_EVENTS_SQL}) AS last_exit,
+             max(event_date::DATE) FILTER (WHERE event = 'resumed') AS last_resume
+      FROM {{events}} GROUP BY ALL)
+"""
+
+
+def counts_as_visit(visit: str = "v", exit_on: str = "x.exit_on", open_punch_counts: str = "true") -> str:
+    """The SQL predicate of a visit that counts (the one definition, policy visits.open_punch_counts)."""
+    return (f"(({visit}.checkout_at IS NOT NULL OR {open_punch_counts}) "
+            f"AND ({exit_on} IS NULL OR {visit}.checkin_at::DATE <= {exit_on}))")

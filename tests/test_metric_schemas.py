@@ -1,46 +1,32 @@
-"""The metric tables' pandera contract accepts every frame the metrics produce and rejects broken rows."""
+"""The figures' pandera contract accepts every frame the figures produce and rejects broken rows."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.errors
 import pytest
 
-from checks.metric_schemas import METRIC_DETAIL_MODELS, MetricRow
-from eldercare.metrics import programme as pm
-from tests.eldercare.test_programme_metrics import (
-    BEDS, ELDERS, FUNDS, INSTITUTIONS, ITEMS, SETTINGS, VISIT_COUNTS, zhoucun_survey,
-)
+from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow
+from eldercare.metrics.figures import compute_frames
+from tests.eldercare.metrics.test_figures import FRAMES, R, settings
 
 
-def outputs() -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
-    return {
-        "coverage": pm.coverage(ELDERS, BEDS, VISIT_COUNTS, INSTITUTIONS, SETTINGS),
-        "cost_per_bed": pm.cost_per_bed(BEDS, INSTITUTIONS, SETTINGS),
-        "cost_per_recipient": (pm.cost_per_recipient(FUNDS, ELDERS, VISIT_COUNTS, INSTITUTIONS, SETTINGS), None),
-        "budget_execution": pm.budget_execution(FUNDS, INSTITUTIONS, SETTINGS),
-        "satisfaction": pm.satisfaction(zhoucun_survey(), INSTITUTIONS, SETTINGS),
-        "bed_timeliness": pm.bed_timeliness(BEDS, INSTITUTIONS, SETTINGS),
-        "renovation_overspend": pm.renovation_overspend(BEDS, INSTITUTIONS, SETTINGS),
-        "information_system_share": (pm.information_system_share(ITEMS, BEDS, INSTITUTIONS, SETTINGS), None),
-        "personalisation_share": (pm.personalisation_share(ITEMS, BEDS, INSTITUTIONS, SETTINGS), None),
-        "double_renovation": pm.double_renovation(BEDS, INSTITUTIONS, SETTINGS),
-    }
+def outputs():
+    return compute_frames(FRAMES, settings(), with_details=True)
 
 
-@pytest.mark.parametrize("name", list(outputs()))
-def test_metric_outputs_satisfy_the_contract(name):
-    rows, detail = outputs()[name]
-    MetricRow.validate(rows, lazy=True)
-    assert (detail is None) == (name not in METRIC_DETAIL_MODELS)
-    if detail is not None:
-        METRIC_DETAIL_MODELS[name].validate(detail, lazy=True)
+def test_figures_and_every_detail_list_satisfy_the_contract():
+    rows, lists = outputs()
+    FigureRow.validate(rows, lazy=True)
+    assert set(lists) == {f"{name}_detail" for name in METRIC_DETAIL_MODELS}
+    for name, frame in lists.items():
+        METRIC_DETAIL_MODELS[name.removesuffix("_detail")].validate(frame, lazy=True)
 
 
-def test_empty_outputs_satisfy_the_contract():
-    rows, detail = pm.coverage(None, None, None, None, {"370306": pm.RegionSettings(code="370306")})
-    MetricRow.validate(rows, lazy=True)
-    METRIC_DETAIL_MODELS["coverage"].validate(detail, lazy=True)
+def test_empty_ledgers_satisfy_the_contract():
+    rows, lists = compute_frames({}, settings(), with_details=True)
+    FigureRow.validate(rows, lazy=True)
+    for name, frame in lists.items():
+        METRIC_DETAIL_MODELS[name.removesuffix("_detail")].validate(frame, lazy=True)
 
 
 @pytest.mark.parametrize("change, check", [
@@ -51,21 +37,22 @@ def test_empty_outputs_satisfy_the_contract():
     ({"metric": "Bed Coverage"}, "str_matches"),
 ])
 def test_contract_rejects_broken_rows(change, check):
-    rows, _ = pm.coverage(ELDERS, BEDS, VISIT_COUNTS, INSTITUTIONS, SETTINGS)
+    rows, _ = outputs()
     broken = rows.copy()
-    idx = broken.index[broken.metric == "bed_coverage"][0]
+    idx = broken.index[(broken.metric == "bed_coverage") & broken.institution_id.isna()][0]
     for column, new in change.items():
         broken.loc[idx, column] = new
     with pytest.raises(pandera.errors.SchemaErrors) as err:
-        MetricRow.validate(broken, lazy=True)
+        FigureRow.validate(broken, lazy=True)
     assert check in str(err.value.failure_cases["check"].tolist())
 
 
 def test_negative_money_rejected_but_signed_difference_allowed():
-    rows, _ = pm.renovation_overspend(BEDS.assign(paid_amount_yuan=BEDS.accepted_amount_yuan - 100), INSTITUTIONS,
-                                      SETTINGS)
-    MetricRow.validate(rows, lazy=True)  # renovation_overspend_yuan = -300 is a signed difference
+    rows, _ = outputs()
+    signed = rows.copy()
+    signed.loc[(signed.metric == "renovation_overspend_yuan") & signed.institution_id.isna(), "value"] = -300.0
+    FigureRow.validate(signed, lazy=True)  # a signed difference may be negative
     broken = rows.copy()
-    broken.loc[broken.metric == "renovation_paid_yuan", "value"] = -1.0
+    broken.loc[(broken.metric == "renovation_paid_yuan") & (broken.region_code == R), "value"] = -1.0
     with pytest.raises(pandera.errors.SchemaErrors):
-        MetricRow.validate(broken, lazy=True)
+        FigureRow.validate(broken, lazy=True)

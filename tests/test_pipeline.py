@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SAMPLE, query
 from eldercare.formats import id_number_problem
-from eldercare.synth.sample import generate
+from synth.sample import generate
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE, query
-from eldercare.synth.sample import generate
+from synth.sample import generate
 
 REGION = SAMPLE / "370399"
 NOT_VISITS = {"unknown_elder", "duplicate_exact", "duplicate_id_conflict", "checkout_before_checkin", "other_month",

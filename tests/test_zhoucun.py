@@ -70,7 +70,8 @@ def test_shortfall_table_and_person_times(zhoucun):
         if r["event"] != "not_recipient" and r["visits"]:
             totals[r["elder"]] = totals.get(r["elder"], 0) + int(r["visits"])
     expected = sum(1 for v in totals.values() if v >= 30)
-    assert query(zhoucun, "select person_times from metrics.person_times where institution_id is null") == [(expected,)]
+    assert query(zhoucun, "select value from metrics.figures where metric = 'person_times_per_person' "
+                          "and institution_id is null") == [(expected,)]
 
 
 def test_hours_and_medical_minimums_follow_the_same_scope(zhoucun):

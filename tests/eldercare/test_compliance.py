@@ -70,3 +70,34 @@ def test_person_months_flags_each_minimum_and_keeps_unknown_time_apart():
         "C": ("not_home_service_recipient", None, None, None, 0, 0),
         "D": ("died_this_month", None, None, None, 0, 0),
     }
+
+
+def test_a_termination_inside_a_month_is_labelled_as_such():
+    """Issue 10 point 12: terminated on 2022-07-15 is 'terminated_this_month' in July, 'after_exit' in September."""
+    events = [(D(2022, 7, 15), "terminated")]
+    assert scope_of("both", False, D(2022, 5, 1), events, JULY, ZHOUCUN)[:2] == (
+        "terminated_this_month", "terminated 2022-07-15")
+    assert scope_of("both", False, D(2022, 5, 1), events, SEPT, ZHOUCUN)[:2] == (
+        "after_exit", "left the programme before the month")
+    # pro-rated: 14 of July's 31 days in service (1–14 July)
+    scope, note, days, dim, share = scope_of("both", False, D(2022, 5, 1), events, JULY, PRORATE)
+    assert (scope, days, dim) == ("in_scope", 14, 31) and note == "prorated: terminated 2022-07-15"
+
+
+def test_unrecorded_time_zero_counts_the_month_short_undetermined_leaves_it_open():
+    """Issue 10 point 6: E has 16 visits, 14 of them timed at 60 min = 840 < 900, 2 without time. Under `zero`
+    (default) the month is short; under `undetermined` the verdict is open (None). F has 1,000 timed minutes and 1
+    unrecorded visit: not short either way, so its verdict does not hang on the missing time."""
+    elders = pl.DataFrame({"region_code": ["370306"] * 2, "elder_id": ["E", "F"], "institution_id": ["J1"] * 2,
+                           "name_masked": ["张*", "李*"], "service_type": ["both"] * 2, "self_funded": [False] * 2,
+                           "enrolled_on": [D(2022, 5, 1)] * 2})
+    events = pl.DataFrame(schema={"region_code": pl.Utf8, "elder_id": pl.Utf8, "event": pl.Utf8,
+                                  "event_date": pl.Date})
+    totals = pl.DataFrame({"region_code": ["370306"] * 2, "elder_id": ["E", "F"], "visits": [16, 16],
+                           "minutes": [840.0, 1000.0], "unrecorded_visits": [2, 1], "medical_visits": [2, 2],
+                           "quarantined_rows": [0, 0]})
+    undetermined = VisitPolicy(D(2022, 6, 1), D(2022, 9, 1), D(2022, 6, 1), 15, 900, 2, "exclude", "undetermined")
+    for policy, short in ((ZHOUCUN, True), (undetermined, None)):
+        out = {r["elder_id"]: r for r in person_months(JUNE, elders, events, totals, {"370306": policy}).to_dicts()}
+        assert out["E"]["below_minutes"] is short and out["E"]["minutes_verdict_on_unrecorded_time"] is True
+        assert out["F"]["below_minutes"] is False and out["F"]["minutes_verdict_on_unrecorded_time"] is False

@@ -62,3 +62,52 @@ def test_one_bad_region_does_not_stop_the_others(tmp_path):
         ("370307", "region.yaml key 'minimums' is missing"),
         ("zhoucun", "folder name is not a 6-digit region code (行政区划代码)"),
     ]
+
+
+def test_null_or_absent_baseline_and_targets_are_unknown_not_invalid(tmp_path):
+    """Issue 10 point 1: a published evaluation often gives no district baseline; the region still loads."""
+    text = (GOOD.replace("disabled_low_income_elders: 0", "disabled_low_income_elders: null")
+            .replace("targets: {beds: 248, service_person_times: 495, budget_wan: 180.5, satisfaction_pct: 85}",
+                     "targets: {beds: 248, service_person_times: null}"))
+    region = load_region(_region(tmp_path, "370306", text))
+    assert "disabled_low_income_elders" not in region.baseline and region.baseline["facilities"] == 0
+    assert region.targets == {"beds": 248.0}
+    no_baseline = load_region(_region(tmp_path / "b", "370306", "\n".join(
+        line for line in GOOD.splitlines() if not line.startswith(("baseline", "targets")))))
+    assert no_baseline.baseline == {} and no_baseline.targets == {}
+
+
+def test_contract_keys_project_period_survey_issued_rubrics(tmp_path):
+    text = GOOD + ("project_period: [2022-06-01, 2023-05-31]\nsurvey_issued: 75\n"
+                   "rubrics: [zhoucun_2022_project, zhoucun_2022_institution]\n")
+    region = load_region(_region(tmp_path, "370306", text))
+    assert [d.isoformat() for d in region.person_times_period] == ["2022-06-01", "2023-05-31"]
+    assert region.survey_issued == 75
+    assert region.rubrics == ("zhoucun_2022_project", "zhoucun_2022_institution")
+    # without project_period: service start (2022-06-01) to the end of the project year 2022
+    plain = load_region(_region(tmp_path / "p", "370306", GOOD))
+    assert [d.isoformat() for d in plain.person_times_period] == ["2022-06-01", "2022-12-31"]
+    assert plain.survey_issued is None and plain.rubrics == ()
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("baselne: {facilities: 3}\n", "key 'baselne': unknown key"),
+    ("policy: {visits: {partial_mnth: prorate}}\n", "key 'policy.visits.partial_mnth': unknown key"),
+    ("policy: {person_times: {unit: per_visit}}\n", "key 'policy.person_times.unit'"),
+    ("survey_issued: -3\n", "key 'survey_issued'"),
+    ("project_period: [2023-05-31, 2022-06-01]\n", "key 'project_period': the end is before the start"),
+])
+def test_misspelt_or_wrong_keys_are_refused_naming_the_key(tmp_path, extra, message):
+    """Issue 10 point 13: a misspelt policy key never falls back silently to the default."""
+    text = GOOD.replace("baseline: {elders_60plus: 0, low_income_elders: 0, disabled_low_income_elders: 0, "
+                        "facilities: 0}\n", "") if extra.startswith("baselne") else GOOD
+    with pytest.raises(RegionRefused) as exc:
+        load_region(_region(tmp_path, "370306", text + extra))
+    assert message in exc.value.reason
+
+
+def test_the_region_policy_is_laid_over_the_defaults(tmp_path):
+    region = load_region(_region(tmp_path, "370306", GOOD + "policy: {eligibility: {hardship: [低保, 特困, 支出型困难]}}\n"))
+    assert region.policy["eligibility"]["hardship"] == ["低保", "特困", "支出型困难"]
+    assert region.policy["eligibility"]["min_age_at_enrolment"] == 60  # default kept
+    assert region.policy["visits"]["unrecorded_time"] == "zero"

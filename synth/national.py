@@ -11,7 +11,7 @@ visits for elder ids not in the ledger, exact duplicate punches, check-out befor
 check-out) are accepted rows, a finding. Same arguments and seed → byte-identical files. Everything is drawn
 with numpy and assembled with polars: no Python loop per elder or per visit.
 
-    python -m eldercare.synth.national --out /tmp/national --months 2022-01 2022-12 --format parquet
+    python -m synth.national --out /tmp/national --months 2022-01 2022-12 --format parquet
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from eldercare.synth.sample import (
-    FEMALE_CHARS, ID_CHECK, ID_WEIGHTS, MALE_CHARS, SURNAMES, TOWNSHIPS, Row, Table, _save_xlsx,
+from synth.sample import (
+    FEMALE_CHARS, ID_CHECK, ID_WEIGHTS, MALE_CHARS, SURNAMES, TOWNSHIPS, Row, Table, save_xlsx,
 )
 
 DEFAULT_MONTHS = tuple(f"2022-{m:02d}" for m in range(1, 13))
@@ -278,7 +278,7 @@ def _write_institutions(folder: Path, region: dict) -> None:
     counts = np.bincount(region["inst"][~region["visited"]], minlength=len(region["inst_ids"]))
     rows = [Row([iid, f"全国样本{region['index'] + 1:02d}区第{k + 1}居家养老服务中心", "2021/12/20",
                  f"{(k % 5 + 3) * 10}万元", int(counts[k])]) for k, iid in enumerate(region["inst_ids"])]
-    _save_xlsx(folder / "institutions.xlsx",
+    save_xlsx(folder / "institutions.xlsx",
                [Table("institutions.xlsx", "服务机构", [["机构编号", "机构名称", "合同签订日期", "合同金额", "计划床位数"]], rows)])
 
 

@@ -13,7 +13,7 @@ from assets.visit_ingestion import parse_month_frame
 from eldercare.ledgers import ELDERS, INSTITUTIONS, STATUS_EVENTS
 from eldercare.readers import read_ledger
 from eldercare.region import discover_regions
-from eldercare.synth import national
+from synth import national
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
 
 MONTHS = ["2022-01", "2022-02"]

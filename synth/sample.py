@@ -3,7 +3,7 @@
 Writes every raw ledger of the contract (shared/ledgers.md) into `<out>/370399/` with seeded defects, and returns a
 manifest (defects with file, sheet, row, column and value; row counts). Same seed → byte-identical files.
 
-    python -m eldercare.synth.sample [--out data_raw] [--seed 2022]
+    python -m synth.sample [--out data_raw] [--seed 2022]
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ class Manifest:
                              "column": column, "value": value, "note": note})
 
 
-def _save_xlsx(path: Path, tables: list[Table]) -> None:
+def save_xlsx(path: Path, tables: list[Table]) -> None:
     """Write tables as the sheets of one workbook with fixed timestamps, so that the bytes are reproducible."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -450,7 +450,11 @@ def build_world(seed: int) -> World:
 # ---------------------------------------------------------------------------------------------------- ledgers
 
 def write_region_yaml(folder: Path, world: World) -> None:
-    """region.yaml in the contract's shape; dates and months quoted so YAML keeps them as text."""
+    """region.yaml in the contract's shape; dates and months quoted so YAML keeps them as text.
+
+    Cases of issue 10: an unknown baseline figure (facilities: null, the region still loads), survey_issued from
+    region.yaml (75 handed out; the ledger holds the 73 returned), the project period over which 人次 accumulate.
+    """
     beds = sum(e.has_bed for e in world.elders)
     text = f"""region_code: "{REGION_CODE}"
 name: {REGION_NAME}
@@ -460,7 +464,9 @@ evaluation_window: ["2022-06", "2022-12"]
 minimums: {{visits_per_month: 15, minutes_per_month: 900, medical_visits_per_month: 2}}
 bed_subsidy_cap_yuan: {BED_CAP_YUAN}
 targets: {{beds: {beds}, service_person_times: 170, budget_wan: 180.5, satisfaction_pct: 85}}
-baseline: {{elders_60plus: 98650, low_income_elders: 3120, disabled_low_income_elders: 412, facilities: 46}}
+baseline: {{elders_60plus: 98650, low_income_elders: 3120, disabled_low_income_elders: 412, facilities: null}}
+project_period: ["2022-06-01", "2022-12-31"]
+survey_issued: 75
 """
     (folder / "region.yaml").write_bytes(text.encode("utf-8"))
 
@@ -476,7 +482,7 @@ def write_institutions(folder: Path, world: World, manifest: Manifest) -> None:
         rows.append(row)
     table = Table("institutions.xlsx", "服务机构", [["机构编号", "机构名称", "合同签订日期", "合同金额", "计划床位数"]], rows)
     manifest.add_table(table, "institutions.xlsx")
-    _save_xlsx(folder / "institutions.xlsx", [table])
+    save_xlsx(folder / "institutions.xlsx", [table])
 
 
 def write_elders(folder: Path, world: World, seed: int, manifest: Manifest) -> None:
@@ -512,7 +518,7 @@ def write_elders(folder: Path, world: World, seed: int, manifest: Manifest) -> N
     table = Table("elders.xlsx", "服务对象台账", [list(ELDER_HEADERS)], rows,
                   title=f"{REGION_NAME}服务对象台账（2022年）")
     manifest.add_table(table, "elders.xlsx")
-    _save_xlsx(folder / "elders.xlsx", [table])
+    save_xlsx(folder / "elders.xlsx", [table])
 
 
 def write_status_events(folder: Path, world: World, seed: int, manifest: Manifest) -> None:
@@ -524,7 +530,7 @@ def write_status_events(folder: Path, world: World, seed: int, manifest: Manifes
         rows.append(Row([elder_id, event, day if style is None else _spell_date(day, style), note]))
     table = Table("status_events.xlsx", "服务状态变更", [["服务对象编号", "变更类型", "变更日期", "说明"]], rows)
     manifest.add_table(table, "status_events.xlsx")
-    _save_xlsx(folder / "status_events.xlsx", [table])
+    save_xlsx(folder / "status_events.xlsx", [table])
 
 
 def _bed_items(rng: random.Random) -> list[tuple[str, str, int, float]]:
@@ -617,7 +623,7 @@ def write_beds(folder: Path, world: World, seed: int, manifest: Manifest) -> dic
     items_table = Table("beds.xlsx", "床位改造明细", [list(BED_ITEM_HEADERS)], item_rows)
     manifest.add_table(beds, "beds.xlsx#家庭养老床位")
     manifest.add_table(items_table, "beds.xlsx#床位改造明细")
-    _save_xlsx(folder / "beds.xlsx", [beds, items_table])
+    save_xlsx(folder / "beds.xlsx", [beds, items_table])
     return paid_by_inst
 
 
@@ -882,7 +888,7 @@ def write_visits(folder: Path, visits: list[Visit], seed: int, manifest: Manifes
         fmt, encoding, _ = VISIT_FILES[month]
         manifest.add_table(table, table.file)
         if fmt == "xlsx":
-            _save_xlsx(folder / table.file, [table])
+            save_xlsx(folder / table.file, [table])
         else:
             _save_csv(folder / table.file, table, encoding)
         counts[month] = manifest.rows[table.file]
@@ -931,7 +937,7 @@ def write_funds(folder: Path, paid_beds: dict[str, float], seed: int, manifest: 
                     defects=[("totals_row", "日期", "totals row (合计) at the bottom")]))
     table = Table("funds.xlsx", "资金台账", [list(FUND_HEADERS)], rows)
     manifest.add_table(table, "funds.xlsx")
-    _save_xlsx(folder / "funds.xlsx", [table])
+    save_xlsx(folder / "funds.xlsx", [table])
 
 
 def write_survey(folder: Path, seed: int, manifest: Manifest) -> None:
@@ -955,7 +961,7 @@ def write_survey(folder: Path, seed: int, manifest: Manifest) -> None:
     headers = ["问卷编号", "服务机构", "调查日期", *(f"第{i}题" for i in range(1, 7)), "有效"]
     table = Table("survey.xlsx", "满意度调查", [headers], rows)
     manifest.add_table(table, "survey.xlsx")
-    _save_xlsx(folder / "survey.xlsx", [table])
+    save_xlsx(folder / "survey.xlsx", [table])
 
 
 # ---------------------------------------------------------------------------------------------------- entry points

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from eldercare.synth.sample import generate
+from synth.sample import generate
 
 CODE = "370399"
 HEADER_WORDS = {"服务对象编号", "服务记录编号", "机构编号", "问卷编号", "日期", "签到时间"}
