@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from eldercare.compare.report import summary_lines as compare_lines
+from eldercare.rubrics.summary import score_summary_lines
 from resources import Warehouse
 
+LISTED = 12  # lines per list before "… and N more": a national run has hundreds of regions
 TABLES = ["regions", "institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits"]
 
 
@@ -30,20 +32,35 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
         unknown = con.execute("select source_file, unknown_columns from audit.ingest_files "
                               "where unknown_columns is not null order by 1").fetchall()
         print(f"\nunknown columns left out: {len(unknown)} file(s)")
-        for f, cols in unknown:
+        for f, cols in unknown[:LISTED]:
             print(f"  {f}: {cols}")
+        if len(unknown) > LISTED:
+            print(f"  … and {len(unknown) - LISTED} more (audit.ingest_files)")
         metrics = con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'metrics' "
                               "order by 1").fetchall()
         print(f"\nmetrics tables: {len(metrics)}  ({', '.join(f'{t} {n}' for t, n in metrics[:6])}, …)")
+        if "totals" in _tables(con, "scores"):
+            lines = score_summary_lines(con.execute("select * from scores.totals").df())
+            print(f"\n{lines[0]}")
+            for line in lines[1:LISTED + 1]:
+                print(line)
+            if len(lines) > LISTED + 1:
+                print(f"  … and {len(lines) - LISTED - 1} more (scores.totals)")
         for line in compare_lines(con):
             print(line if line.startswith("  ") else f"\n{line}")
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
     passed = sum(1 for c in checks if c[2])
-    print(f"\nchecks: {passed} passed, {len(checks) - passed} failed")
-    for key, name, ok, _ in checks:
+    warned = sum(1 for c in checks if not c[2] and c[3] == "WARN")
+    print(f"\nchecks: {passed} passed, {len(checks) - passed - warned} failed, {warned} warnings")
+    for key, name, ok, severity in checks:
         if not ok:
-            print(f"  FAILED {key} {name}")
+            print(f"  {'WARN  ' if severity == 'WARN' else 'FAILED'} {key} {name}")
     # Last, because the person at the terminal reads the last lines first: which file or region, and why.
     print(f"\nfiles or regions refused: {len(refused)}")
     for f, reason in refused:
         print(f"  REFUSED {f}: {reason}")
+
+
+def _tables(con, schema: str) -> set[str]:
+    return {t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = ?",
+                                      [schema]).fetchall()}
