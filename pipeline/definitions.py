@@ -2,29 +2,36 @@
 
 import dagster as dg
 
+from assets.alerts import ALERT_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
+from checks.alert_checks import ALERT_CHECKS
 from checks.asset_checks import VALIDATED_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
+from pipeline.alerts_schedule import alerts_current_month, alerts_daily
 from pipeline.jobs import all_assets_job
 from pipeline.schedules import nightly
 from pipeline.sensors import raw_files_changed
 from resources import IdHashKey, RawFolder, Warehouse
+from resources.exports_folder import ExportsFolder
 
 # Configuration comes from the environment at run time (make exports defaults; dagster dev reads .env).
 RESOURCES = {
     "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
     "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
     "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
+    "exports": ExportsFolder(),  # ELDERCARE_EXPORTS, read at run time; default var/exports/
 }
 
 defs = dg.Definitions(
-    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS],
-    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS],
-    jobs=[all_assets_job],
-    schedules=[nightly],
+    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS,
+            *ALERT_ASSETS],
+    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS,
+                  *ALERT_CHECKS],
+    jobs=[all_assets_job, alerts_current_month],
+    schedules=[nightly, alerts_daily],
     sensors=[raw_files_changed],
     resources=RESOURCES,
     # DuckDB has a single writer: every step of a run executes in one process, one after the other.

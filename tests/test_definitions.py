@@ -38,7 +38,7 @@ def test_every_asset_is_described_owned_grouped_and_kinded():
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and len(spec.description) > 30, spec.key
         assert spec.owners == ["team:data-eng"], spec.key
-        assert spec.group_name in {"validated", "compliance", "metrics"}, spec.key
+        assert spec.group_name in {"validated", "compliance", "metrics", "alerts"}, spec.key
         assert any(t.startswith("dagster/kind/") for t in spec.tags), spec.key
         assert spec.key.path[0] == spec.group_name or spec.key.path[0] == "metrics", spec.key
 
