@@ -23,7 +23,7 @@ def known_on(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Iterator[duckdb.
 
     Views in an attached in-memory catalog made the default one: nothing is copied and nothing written.
     """
-    home = con.execute("select current_database()").fetchone()[0]
+    home = con.execute("select current_database()").fetchall()[0][0]
     cutoff = as_of + dt.timedelta(days=1)
     tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
                          "and schema_name in (select unnest(?))", [home, list(SCHEMAS)]).fetchall()
