@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from eldercare.alerts.pace import LEVELS
@@ -35,20 +36,22 @@ def file_name(as_of: dt.date, institution_id: str) -> str:
     return f"预警名单_call_list_{as_of.isoformat()}_{institution_id}.xlsx"
 
 
-def _sheet(wb: openpyxl.Workbook, title: str, heading: str, frame: pl.DataFrame, columns: dict[str, str],
-           first: bool) -> None:
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title
-    ws.append([heading])
-    ws["A1"].font = Font(bold=True)
-    ws.append(list(columns.values()))
-    for cell in ws[2]:
+def _bold(ws, values: list) -> list[WriteOnlyCell]:
+    cells = [WriteOnlyCell(ws, value=v) for v in values]
+    for cell in cells:
         cell.font = Font(bold=True)
+    return cells
+
+
+def _sheet(wb: openpyxl.Workbook, title: str, heading: str, frame: pl.DataFrame, columns: dict[str, str]) -> None:
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A3"
+    ws.append(_bold(ws, [heading]))
+    ws.append(_bold(ws, list(columns.values())))
     if frame.is_empty():
         ws.append(["无预警 no alerts"])
     for row in frame.select(list(columns)).iter_rows():
         ws.append([round(v, 2) if isinstance(v, float) else v for v in row])
-    ws.freeze_panes = "A3"
 
 
 def write_call_lists(pace: pl.DataFrame, person_times: pl.DataFrame, institutions: pl.DataFrame, as_of: dt.date,
@@ -68,12 +71,12 @@ def write_call_lists(pace: pl.DataFrame, person_times: pl.DataFrame, institution
     for code, inst, name in institutions.select("region_code", "institution_id", "name").iter_rows():
         folder = root / code
         folder.mkdir(parents=True, exist_ok=True)
-        wb = openpyxl.Workbook()
+        wb = openpyxl.Workbook(write_only=True)  # streams rows: a national month lists ~10k elders
         month = as_of.strftime("%Y-%m")
         _sheet(wb, "本月预警", f"{name} ({inst}) {month} 上门服务预警名单 call list, as of {as_of.isoformat()}",
-               pace_by.get((code, inst), pace.clear()), PACE_COLUMNS, True)
+               pace_by.get((code, inst), pace.clear()), PACE_COLUMNS)
         _sheet(wb, "人次预警", f"{name} ({inst}) 人次 (≥30 visits) at risk, as of {as_of.isoformat()}",
-               pt_by.get((code, inst), person_times.clear()), PERSON_TIMES_COLUMNS, False)
+               pt_by.get((code, inst), person_times.clear()), PERSON_TIMES_COLUMNS)
         path = folder / file_name(as_of, inst)
         tmp = path.with_suffix(".tmp")
         wb.save(tmp)
