@@ -13,6 +13,8 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
+from checks.alert_checks import (check_specs, elders_at_risk, person_times_at_risk, shortfalls_missed,
+                                 target_expected, validate)
 from checks.alert_schemas import BacktestRow, PersonTimesOutlookRow, PersonTimesRiskRow, VisitPaceRow
 from eldercare.alerts.backtest import backtest as replay, backtest_summary
 from eldercare.alerts.call_list import write_call_lists
@@ -107,7 +109,7 @@ def _meta(model) -> dict:
 
 
 @dg.asset(key=["alerts", "visit_pace"], kinds={"duckdb", "sql"}, deps=LEDGERS, metadata=_meta(VisitPaceRow),
-          **COMMON)
+          check_specs=check_specs("visit_pace"), **COMMON)
 def visit_pace(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """The open month as of the run's as-of date: per in-scope elder, visits, minutes and medical visits so far, days
     left, what is still needed per day, and a risk level per minimum and overall — cannot reach (more needed than
@@ -123,12 +125,12 @@ def visit_pace(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehou
         con.execute(table_ddl(VisitPaceRow.to_schema(), "alerts.visit_pace"))
         elders, events = _ledgers(con)
         known = person_months_known_on(con, as_of, elders, events, rules.policies, rules.visit_rules)
-        rows = VisitPaceRow.validate(pace_table(con, known, as_of, rules_frame(rules.alerts)), lazy=True)
+        rows, contract = validate("visit_pace", pace_table(con, known, as_of, rules_frame(rules.alerts)))
     with warehouse.transaction() as con:
         replace_slice(con, "alerts.visit_pace", rows, "month = ?", [month])
     by_level = rows.group_by("institution_id", "risk_level").len().sort("institution_id", "risk_level")
     not_alerted = known.filter(~pl.col("in_scope")).group_by("scope").len().sort("scope")
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(check_results=[contract, elders_at_risk(rows)], metadata={
         "as_of": as_of.isoformat(), "dagster/row_count": rows.height,
         "at_risk": int((rows["risk_level"] == "at_risk").sum()),
         "cannot_reach": int((rows["risk_level"] == "cannot_reach").sum()),
@@ -140,7 +142,8 @@ def visit_pace(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehou
 
 
 @dg.asset(key=["alerts", "person_times_risk"], kinds={"duckdb", "sql"},
-          deps=[*LEDGERS, dg.AssetKey(["metrics", "elder_months"])], metadata=_meta(PersonTimesRiskRow), **COMMON)
+          deps=[*LEDGERS, dg.AssetKey(["metrics", "elder_months"])], metadata=_meta(PersonTimesRiskRow),
+          check_specs=check_specs("person_times_risk"), **COMMON)
 def person_times_risk(context: dg.AssetExecutionContext, raw_folder: RawFolder,
                       warehouse: Warehouse) -> dg.MaterializeResult:
     """Per home-service recipient: valid visits in the 人次 period so far (closed months of metrics.elder_months plus
@@ -161,10 +164,10 @@ def person_times_risk(context: dg.AssetExecutionContext, raw_folder: RawFolder,
                                        f"where month < DATE '{month.isoformat()}'").to_arrow_table())
         months = pl.concat([closed.select(columns), known.select(columns)], how="vertical_relaxed")
         risk = risk_table(con, months, elders, as_of, rules.person_times)
-    rows = PersonTimesRiskRow.validate(risk.with_columns(pl.lit(month).alias("month")), lazy=True)
+    rows, contract = validate("person_times_risk", risk.with_columns(pl.lit(month).alias("month")))
     with warehouse.transaction() as con:
         replace_slice(con, "alerts.person_times_risk", rows, "month = ?", [month])
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(check_results=[contract, person_times_at_risk(rows)], metadata={
         "as_of": as_of.isoformat(), "dagster/row_count": rows.height,
         "by_status": _md(rows.group_by("status").len().sort("status")),
         "preview_at_risk": _md(rows.filter(pl.col("status").is_in(ALERTED)).sort("need", descending=True).select(
@@ -173,7 +176,7 @@ def person_times_risk(context: dg.AssetExecutionContext, raw_folder: RawFolder,
 
 
 @dg.asset(key=["alerts", "person_times_outlook"], kinds={"duckdb", "sql"}, deps=[person_times_risk.key],
-          metadata=_meta(PersonTimesOutlookRow), **COMMON)
+          metadata=_meta(PersonTimesOutlookRow), check_specs=check_specs("person_times_outlook"), **COMMON)
 def person_times_outlook(context: dg.AssetExecutionContext, raw_folder: RawFolder,
                          warehouse: Warehouse) -> dg.MaterializeResult:
     """Per institution and per region (institution_id null), as of the run's as-of date: 人次 secured, likely,
@@ -188,15 +191,16 @@ def person_times_outlook(context: dg.AssetExecutionContext, raw_folder: RawFolde
         risk = pl.from_arrow(con.sql("select * from alerts.person_times_risk "
                                      f"where month = DATE '{month.isoformat()}'").to_arrow_table())
         out = outlook_table(con, risk, rules.targets, as_of)
-    rows = PersonTimesOutlookRow.validate(out.with_columns(pl.lit(month).alias("month")), lazy=True)
+    rows, contract = validate("person_times_outlook", out.with_columns(pl.lit(month).alias("month")))
     with warehouse.transaction() as con:
         replace_slice(con, "alerts.person_times_outlook", rows, "month = ?", [month])
-    return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(), "dagster/row_count": rows.height,
+    return dg.MaterializeResult(check_results=[contract, target_expected(rows)],
+                                metadata={"as_of": as_of.isoformat(), "dagster/row_count": rows.height,
                                           "outlook": _md(rows.drop("month", "as_of"))})
 
 
 @dg.asset(key=["alerts", "backtest"], kinds={"duckdb", "sql"}, deps=[*LEDGERS, dg.AssetKey(["metrics", "elder_months"])],
-          metadata=_meta(BacktestRow), **COMMON)
+          metadata=_meta(BacktestRow), check_specs=check_specs("backtest"), **COMMON)
 def backtest(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every closed month of metrics.elder_months (ended on or before the as-of date) replayed: the alert as it stood
     on policy alerts.backtest_days (10, 15, 20) for each margin of alerts.backtest_margins, against the month's final
@@ -212,12 +216,13 @@ def backtest(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse
         months = [m for (m,) in con.execute(
             "select distinct month from metrics.elder_months where month + interval 1 month <= ? + interval 1 day "
             "order by 1", [as_of]).fetchall()]
-        rows = BacktestRow.validate(replay(con, months, elders, events, rules.policies, rules.visit_rules,
-                                           rules.alerts), lazy=True)
+        rows, contract = validate("backtest", replay(con, months, elders, events, rules.policies,
+                                                      rules.visit_rules, rules.alerts))
     with warehouse.transaction() as con:
         replace_slice(con, "alerts.backtest", rows)
     summary = backtest_summary(rows) if rows.height else rows
-    return dg.MaterializeResult(metadata={"as_of": as_of.isoformat(), "dagster/row_count": rows.height,
+    return dg.MaterializeResult(check_results=[contract, shortfalls_missed(rows)],
+                                metadata={"as_of": as_of.isoformat(), "dagster/row_count": rows.height,
                                           "months_replayed": len(months), "summary": _md(summary)})
 
 

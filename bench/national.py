@@ -150,15 +150,14 @@ def child_run(kind: str, raw: str, warehouse: str, first: str, last: str) -> dic
     from checks.compliance_checks import COMPLIANCE_CHECKS
     imported = time.perf_counter() - imported
     instance = dg.DagsterInstance.get()  # $DAGSTER_HOME, with the project's dagster.yaml (pools)
-    extra_checks, resources = [], _resources(raw, warehouse)
+    resources = _resources(raw, warehouse)
     if kind == "setup":
         targets = [regions, *LEDGER_ASSETS]
         tags = {}
     elif kind == "alerts":  # the daily early-warning refresh of the month, as of its 15th (on A's warehouse)
         from assets.alerts import call_lists, person_times_outlook, person_times_risk, visit_pace
-        from checks.alert_checks import ALERT_CHECKS
         from resources.exports_folder import ExportsFolder
-        targets, extra_checks = [visit_pace, person_times_risk, person_times_outlook, call_lists], ALERT_CHECKS
+        targets = [visit_pace, person_times_risk, person_times_outlook, call_lists]  # checks run inside
         resources["exports"] = ExportsFolder(path=str(Path(warehouse).with_suffix(".exports")))
         tags = {"eldercare/as_of": f"{last}-15"}
     else:
@@ -166,7 +165,7 @@ def child_run(kind: str, raw: str, warehouse: str, first: str, last: str) -> dic
         tags = {"dagster/asset_partition_range_start": f"{first}-01", "dagster/asset_partition_range_end": f"{last}-01"}
     selection = dg.AssetSelection.assets(*targets) | dg.AssetSelection.checks_for_assets(*targets)
     started = time.perf_counter()
-    result = dg.materialize([*targets, *VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *extra_checks], selection=selection,
+    result = dg.materialize([*targets, *VALIDATED_CHECKS, *COMPLIANCE_CHECKS], selection=selection,
                             resources=resources, instance=instance, tags=tags, raise_on_error=False)
     wall = time.perf_counter() - started
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()]

@@ -1,106 +1,86 @@
-"""Asset checks of the early-warning tables: their contract (blocking) and WARN checks that show the counts."""
-
-from __future__ import annotations
+"""Checks of the early-warning tables, run inside their assets (no extra op, so no extra turn on the one DuckDB
+slot): the contract (blocking) and WARN checks that show the counts in the UI."""
 
 import dagster as dg
-import pandas as pd
 import pandera.errors
 import polars as pl
 
 from checks.alert_schemas import BacktestRow, PersonTimesOutlookRow, PersonTimesRiskRow, VisitPaceRow
-from resources import Warehouse
 
-POOL = "duckdb"
 MODELS = {"visit_pace": VisitPaceRow, "person_times_risk": PersonTimesRiskRow,
           "person_times_outlook": PersonTimesOutlookRow, "backtest": BacktestRow}
+WARN_CHECKS = {
+    "visit_pace": ("elders_at_risk", "Warns while any in-scope elder of the month is at risk or cannot reach a "
+                                     "minimum; the counts per institution are in the metadata."),
+    "person_times_risk": ("person_times_at_risk", "Warns while any recipient's 30 visits (人次) are at risk or out "
+                                                  "of reach; counts per institution in the metadata."),
+    "person_times_outlook": ("target_expected", "Warns when a region's expected 人次 (secured + likely) fall short "
+                                                "of its target; an unknown target is listed, not failed."),
+    "backtest": ("shortfalls_missed", "Caught / missed / false alarms of the margin in policy on each replay day, "
+                                      "summed over the closed months; warns when the last day still missed one."),
+}
 
 
-def _md(df: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(df.head(20).to_markdown(index=False) if len(df) else "none")
+def _md(frame: pl.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(20).to_pandas().to_markdown(index=False) if frame.height else "none")
 
 
-def _contract_check(name: str, model) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=dg.AssetKey(["alerts", name]), name="contract", blocking=True, pool=POOL,
-                    description=f"The stored rows of alerts.{name} satisfy {model.__name__} (checks/alert_schemas.py).")
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            frame = pl.from_arrow(con.sql(f"select * from alerts.{name}").to_arrow_table())
-        try:
-            model.validate(frame, lazy=True)
-            failures = pd.DataFrame()
-        except pandera.errors.SchemaErrors as err:
-            failures = err.failure_cases.to_pandas().astype(str)
-        return dg.AssetCheckResult(passed=failures.empty, metadata={"rows": frame.height, "failures": len(failures),
-                                                                    "failure_cases": _md(failures)})
-    return _check
+def check_specs(name: str) -> list[dg.AssetCheckSpec]:
+    """The checks an alerts asset declares and reports itself: contract (blocking) and its WARN check."""
+    key = dg.AssetKey(["alerts", name])
+    warn, description = WARN_CHECKS[name]
+    return [dg.AssetCheckSpec("contract", asset=key, blocking=True,
+                              description=f"The rows of alerts.{name} satisfy {MODELS[name].__name__} "
+                                          "(checks/alert_schemas.py); invalid rows are never written."),
+            dg.AssetCheckSpec(warn, asset=key, description=description)]
 
 
-@dg.asset_check(asset=dg.AssetKey(["alerts", "visit_pace"]), name="elders_at_risk", pool=POOL,
-                description="Warns while any in-scope elder of the latest month is at risk or cannot reach a minimum; "
-                            "the counts per institution are in the metadata.")
-def elders_at_risk(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        counts = con.execute("""
-            select region_code, institution_id, max(as_of) as as_of,
-                   count(*) filter (where risk_level = 'cannot_reach') as cannot_reach,
-                   count(*) filter (where risk_level = 'at_risk') as at_risk,
-                   count(*) filter (where risk_level = 'on_track') as on_track
-            from alerts.visit_pace where month = (select max(month) from alerts.visit_pace)
-            group by all order by all""").df()
-    alerted = int(counts["cannot_reach"].sum() + counts["at_risk"].sum()) if len(counts) else 0
-    return dg.AssetCheckResult(passed=alerted == 0, severity=dg.AssetCheckSeverity.WARN, metadata={
-        "elders_alerted": alerted, "cannot_reach": int(counts["cannot_reach"].sum()) if len(counts) else 0,
-        "at_risk": int(counts["at_risk"].sum()) if len(counts) else 0, "by_institution": _md(counts)})
+def validate(name: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, dg.AssetCheckResult]:
+    """The frame validated by its model, and the passed contract result; a failure raises with the cases."""
+    try:
+        rows = MODELS[name].validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        raise dg.Failure(description=f"alerts.{name} breaks its contract: {cases.height} failure case(s)",
+                         metadata={"failure_cases": _md(cases.cast(pl.Utf8))}) from None
+    return rows, dg.AssetCheckResult(check_name="contract", passed=True, metadata={"rows": rows.height})
 
 
-@dg.asset_check(asset=dg.AssetKey(["alerts", "person_times_risk"]), name="person_times_at_risk", pool=POOL,
-                description="Warns while any recipient's 30 visits (人次) are at risk or out of reach; counts per "
-                            "institution in the metadata.")
-def person_times_at_risk(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        counts = con.execute("""
-            select region_code, institution_id,
-                   count(*) filter (where status = 'cannot_reach') as cannot_reach,
-                   count(*) filter (where status = 'at_risk') as at_risk,
-                   count(*) filter (where status = 'likely') as likely,
-                   count(*) filter (where status = 'secured') as secured
-            from alerts.person_times_risk where month = (select max(month) from alerts.person_times_risk)
-            group by all order by all""").df()
-    alerted = int(counts["cannot_reach"].sum() + counts["at_risk"].sum()) if len(counts) else 0
-    return dg.AssetCheckResult(passed=alerted == 0, severity=dg.AssetCheckSeverity.WARN,
+def elders_at_risk(rows: pl.DataFrame) -> dg.AssetCheckResult:
+    counts = rows.group_by("region_code", "institution_id").agg(
+        *[(pl.col("risk_level") == lv).sum().alias(lv) for lv in ("cannot_reach", "at_risk", "on_track")]
+    ).sort("region_code", "institution_id")
+    cannot, at_risk = int(counts["cannot_reach"].sum() or 0), int(counts["at_risk"].sum() or 0)
+    return dg.AssetCheckResult(check_name="elders_at_risk", passed=cannot + at_risk == 0,
+                               severity=dg.AssetCheckSeverity.WARN, metadata={
+                                   "elders_alerted": cannot + at_risk, "cannot_reach": cannot, "at_risk": at_risk,
+                                   "by_institution": _md(counts)})
+
+
+def person_times_at_risk(rows: pl.DataFrame) -> dg.AssetCheckResult:
+    counts = rows.group_by("region_code", "institution_id").agg(
+        *[(pl.col("status") == s).sum().alias(s) for s in ("cannot_reach", "at_risk", "likely", "secured")]
+    ).sort("region_code", "institution_id")
+    alerted = int((counts["cannot_reach"].sum() or 0) + (counts["at_risk"].sum() or 0))
+    return dg.AssetCheckResult(check_name="person_times_at_risk", passed=alerted == 0,
+                               severity=dg.AssetCheckSeverity.WARN,
                                metadata={"recipients_alerted": alerted, "by_institution": _md(counts)})
 
 
-@dg.asset_check(asset=dg.AssetKey(["alerts", "person_times_outlook"]), name="target_expected", pool=POOL,
-                description="Warns when a region's expected 人次 (secured + likely) fall short of its target; an "
-                            "unknown target is listed, not failed.")
-def target_expected(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        regions = con.execute("""
-            select region_code, as_of, secured, likely, at_risk, cannot_reach, expected, target, target_expected
-            from alerts.person_times_outlook
-            where institution_id is null and month = (select max(month) from alerts.person_times_outlook)
-            order by all""").df()
-    short = int((regions["target_expected"] == False).sum()) if len(regions) else 0  # noqa: E712
-    return dg.AssetCheckResult(passed=short == 0, severity=dg.AssetCheckSeverity.WARN,
+def target_expected(rows: pl.DataFrame) -> dg.AssetCheckResult:
+    regions = rows.filter(pl.col("institution_id").is_null()).select(
+        "region_code", "as_of", "secured", "likely", "at_risk", "cannot_reach", "expected", "target", "target_expected")
+    short = int((regions["target_expected"] == False).sum() or 0)  # noqa: E712 (null = unknown target)
+    return dg.AssetCheckResult(check_name="target_expected", passed=short == 0, severity=dg.AssetCheckSeverity.WARN,
                                metadata={"regions_short_of_target": short, "regions": _md(regions)})
 
 
-@dg.asset_check(asset=dg.AssetKey(["alerts", "backtest"]), name="shortfalls_missed", pool=POOL,
-                description="Caught / missed / false alarms of the margin in policy on each replay day, summed over "
-                            "the closed months; warns when the last replay day still missed a shortfall.")
-def shortfalls_missed(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        table = con.execute("""
-            select region_code, day, margin, count(*) as months, sum(shortfalls) as shortfalls, sum(caught) as caught,
-                   sum(missed) as missed, sum(false_alarms) as false_alarms,
-                   sum(alerted_then_excluded) as alerted_then_excluded
-            from alerts.backtest where policy_margin group by all order by all""").df()
-    last = table[table["day"] == table.groupby("region_code")["day"].transform("max")] if len(table) else table
-    missed = int(last["missed"].sum()) if len(last) else 0
-    return dg.AssetCheckResult(passed=missed == 0, severity=dg.AssetCheckSeverity.WARN,
+def shortfalls_missed(rows: pl.DataFrame) -> dg.AssetCheckResult:
+    table = rows.filter(pl.col("policy_margin")).group_by("region_code", "day", "margin").agg(
+        pl.col("month").n_unique().alias("months"),
+        *[pl.col(c).sum() for c in ("shortfalls", "caught", "missed", "false_alarms", "alerted_then_excluded")]
+    ).sort("region_code", "day")
+    last = table.filter(pl.col("day") == pl.col("day").max().over("region_code"))
+    missed = int(last["missed"].sum() or 0)
+    return dg.AssetCheckResult(check_name="shortfalls_missed", passed=missed == 0, severity=dg.AssetCheckSeverity.WARN,
                                metadata={"missed_on_last_day": missed, "by_day": _md(table)})
-
-
-ALERT_CHECKS = [*(_contract_check(n, m) for n, m in MODELS.items()), elders_at_risk, person_times_at_risk,
-                target_expected, shortfalls_missed]

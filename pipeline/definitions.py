@@ -6,7 +6,6 @@ from assets.alerts import ALERT_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
-from checks.alert_checks import ALERT_CHECKS
 from checks.asset_checks import VALIDATED_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
@@ -28,8 +27,7 @@ RESOURCES = {
 defs = dg.Definitions(
     assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS,
             *ALERT_ASSETS],
-    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS,
-                  *ALERT_CHECKS],
+    asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS],
     jobs=[all_assets_job, alerts_current_month],
     schedules=[nightly, alerts_daily],
     sensors=[raw_files_changed],
