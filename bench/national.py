@@ -150,16 +150,23 @@ def child_run(kind: str, raw: str, warehouse: str, first: str, last: str) -> dic
     from checks.compliance_checks import COMPLIANCE_CHECKS
     imported = time.perf_counter() - imported
     instance = dg.DagsterInstance.get()  # $DAGSTER_HOME, with the project's dagster.yaml (pools)
+    resources = _resources(raw, warehouse)
     if kind == "setup":
         targets = [regions, *LEDGER_ASSETS]
         tags = {}
+    elif kind == "alerts":  # the daily early-warning refresh of the month, as of its 15th (on A's warehouse)
+        from assets.alerts import call_lists, person_times_outlook, person_times_risk, visit_pace
+        from resources.exports_folder import ExportsFolder
+        targets = [visit_pace, person_times_risk, person_times_outlook, call_lists]  # checks run inside
+        resources["exports"] = ExportsFolder(path=str(Path(warehouse).with_suffix(".exports")))
+        tags = {"eldercare/as_of": f"{last}-15"}
     else:
         targets = [visits, elder_months, visit_shortfalls]
         tags = {"dagster/asset_partition_range_start": f"{first}-01", "dagster/asset_partition_range_end": f"{last}-01"}
     selection = dg.AssetSelection.assets(*targets) | dg.AssetSelection.checks_for_assets(*targets)
     started = time.perf_counter()
     result = dg.materialize([*targets, *VALIDATED_CHECKS, *COMPLIANCE_CHECKS], selection=selection,
-                            resources=_resources(raw, warehouse), instance=instance, tags=tags, raise_on_error=False)
+                            resources=resources, instance=instance, tags=tags, raise_on_error=False)
     wall = time.perf_counter() - started
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()]
     out = {"wall": wall, "imports": imported, "success": result.success, "checks": len(checks),
@@ -167,7 +174,10 @@ def child_run(kind: str, raw: str, warehouse: str, first: str, last: str) -> dic
     import duckdb
     con = duckdb.connect(warehouse, read_only=True)
     try:
-        if kind != "setup":
+        if kind == "alerts":
+            out["alerted"] = con.execute("select count(*) filter (where risk_level <> 'on_track'), count(*) "
+                                         "from alerts.visit_pace").fetchall()[0]
+        elif kind != "setup":
             out["counts"] = con.execute(A_COUNTS_SQL.format(first=f"{last}-01")).fetchall()
             out["visit_rows"] = con.execute(
                 "select count(*) from validated.visits where month between ? and ?",
@@ -286,6 +296,12 @@ def measure_format(fmt: str, data: Path, args, months: list[str], work: Path, en
     for a in a_runs:
         if not a["success"] or a["failed_checks"]:
             raise SystemExit(f"A failed: {a['failed_checks']}")
+    alerts = None
+    if full:  # the daily alert refresh, on the first A warehouse (kept): the month as of its 15th
+        print(f"[{fmt}] daily alert refresh …", flush=True)
+        alerts = measure(["_run", "alerts", raw, str(work / f"a-{fmt}-0.duckdb"), args.month, args.month], env)
+        if not alerts["success"]:
+            raise SystemExit("the alert refresh failed")
     a_counts, b_counts = _counts(a_runs[0]["counts"]), _counts(b_runs[0]["counts"])
     assert all(_counts(r["counts"]) == a_counts for r in a_runs), "A's counts differ between runs"
     assert all(_counts(r["counts"]) == b_counts for r in b_runs), "B's counts differ between runs"
@@ -305,7 +321,7 @@ def measure_format(fmt: str, data: Path, args, months: list[str], work: Path, en
                 raise SystemExit(f"{name} failed: {r['failed_checks']}")
         assert _counts(rerun["counts"]) == b_counts, "the re-run month's counts differ from B's"
     return {"format": fmt, "manifest": manifest, "generated": generated, "setup": setup, "a": a_runs, "b": b_runs,
-            "counts": b_counts, "backfill": backfill, "rerun": rerun}
+            "counts": b_counts, "backfill": backfill, "rerun": rerun, "alerts": alerts}
 
 
 def report(results: list[dict], args, months: list[str]) -> str:
@@ -341,6 +357,11 @@ def report(results: list[dict], args, months: list[str]) -> str:
             f"{rows_read / b_wall:,.0f} | {_gib(max(x['peak_rss'] for x in b_runs))} |",
             f"| {fmt}: **A ÷ B** | **{a_wall / b_wall:.2f}** | {a_proc / b_proc:.2f} | | |",
         ]
+        if r.get("alerts"):
+            al = r["alerts"]
+            lines.append(f"| {fmt}: daily alert refresh as of the 15th (visit pace, 人次 risk, call lists; "
+                         f"{al['checks']} checks) | {al['wall']:.1f} | {al['process_wall']:.1f} | | "
+                         f"{_gib(al['peak_rss'])} |")
         if r["backfill"]:
             bf, rr = r["backfill"], r["rerun"]
             lines += [
@@ -358,6 +379,16 @@ def report(results: list[dict], args, months: list[str]) -> str:
             f"{sum(v[0] for v in c.values()):,}, excluded {sum(v[1] for v in c.values()):,}, below 15 visits "
             f"{sum(v[2] for v in c.values()):,}, below 900 minutes {sum(v[3] for v in c.values()):,}, below 2 medical "
             f"visits {sum(v[4] for v in c.values()):,})" + (", and again after the re-run." if r["rerun"] else "."))
+        if r.get("alerts"):
+            al = r["alerts"]
+            a_visits = _median_steps(r["a"]).get("validated__visits", 0.0)
+            names = ("alerts__visit_pace", "alerts__person_times_risk", "alerts__person_times_outlook",
+                     "alerts__call_lists")
+            ratio = f"{al['wall'] / a_visits:.2f}" if a_visits else "–"
+            lines.append(f"{r['format']}: alert refresh per step, s: "
+                         + ", ".join(f"{k.split('__')[1]} {al['steps'].get(k, 0.0):.1f}" for k in names)
+                         + f"; {al['alerted'][0]:,} of {al['alerted'][1]:,} in-scope elders alerted. Its wall ÷ the "
+                         f"month's ingestion step (validated/visits, {a_visits:.1f} s): {ratio}.")
         if r["backfill"]:
             lines.append(f"{r['format']}: backfill per step, s: {_steps_line(r['backfill']['steps'])}. "
                          f"Re-run per step, s: {_steps_line(r['rerun']['steps'])}.")

@@ -13,6 +13,8 @@ from typing import Literal, Mapping
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from eldercare.alerts.rules import AlertRules
+
 DEFAULTS_FILE = Path(__file__).resolve().parents[1] / "config" / "policy_defaults.yaml"
 
 
@@ -90,6 +92,7 @@ class Policy(_Strict):
     person_times: PersonTimes = PersonTimes()
     beds: Beds
     survey: Survey
+    alerts: AlertRules  # early warning (eldercare/alerts/rules.py defines and checks the block)
 
 
 def _merge(base: Mapping, override: Mapping | None) -> dict:

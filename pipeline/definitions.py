@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.compare import COMPARE_ASSETS
+from assets.alerts import ALERT_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.scores import SCORE_ASSETS
@@ -12,17 +13,20 @@ from checks.compare_checks import COMPARE_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from checks.score_checks import SCORE_CHECKS
+from pipeline.alerts_schedule import alerts_current_month, alerts_daily
 from pipeline.jobs import all_assets_job
 from pipeline.progress import progress_logger
 from pipeline.schedules import nightly
 from pipeline.sensors import raw_files_changed
 from resources import IdHashKey, RawFolder, Warehouse
+from resources.exports_folder import ExportsFolder
 
 # Configuration comes from the environment at run time (make exports defaults; dagster dev reads .env).
 RESOURCES = {
     "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
     "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
     "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
+    "exports": ExportsFolder(),  # ELDERCARE_EXPORTS, read at run time; default var/exports/
 }
 
 defs = dg.Definitions(
@@ -32,6 +36,7 @@ defs = dg.Definitions(
         *PROGRAMME_METRIC_ASSETS,
         *SCORE_ASSETS,
         *COMPARE_ASSETS,
+        *ALERT_ASSETS,
     ],
     asset_checks=[
         *VALIDATED_CHECKS,
@@ -40,8 +45,8 @@ defs = dg.Definitions(
         *SCORE_CHECKS,
         *COMPARE_CHECKS,
     ],
-    jobs=[all_assets_job],
-    schedules=[nightly],
+    jobs=[all_assets_job, alerts_current_month],
+    schedules=[nightly, alerts_daily],
     sensors=[raw_files_changed],
     resources=RESOURCES,
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
