@@ -331,7 +331,51 @@ def report(cases: list[dict], extra: list[dict], manifests: dict, args, generate
     for e in extra:
         if e.get("compared"):
             lines.append(f"- {e['compared']}.")
+    values = scale_values(cases, extra, manifests, args)
+    lines += ["", f"Capacity at this speed (nightly window {args.window_hours:g} h, the nightly run = 2 months, "
+                  "counted as 2 × A): " + "; ".join(f"{k} {values[k]}" for k in (
+                      "PERSON_MONTHS_PER_S", "NIGHTLY_MONTH_PAIRS", "ELDERS_PER_NIGHT", "REGIONS_5000",
+                      "BACKFILL_YEARS_PER_WINDOW") if k in values) + "."]
     return "\n".join(lines)
+
+
+def scale_values(cases: list[dict], extra: list[dict], manifests: dict, args) -> dict[str, str]:
+    """The numbers bench/SCALE.md's placeholders stand for, from this run (those it measured)."""
+    first = cases[0]
+    m = manifests[first["label"]]
+    rows = m["ledgers"]["rows"]
+    window = args.window_hours * 3600
+    pairs = window / (2 * first["a_wall"])
+    v = {"DATE": f"{dt.date.today():%Y-%m-%d}", "ELDERS": f"{m['elders']:,}",
+         "VISIT_ROWS": f"{m['visit_rows'][args.month]:,}", "BEDS": f"{rows['beds']:,}",
+         "BED_ITEMS": f"{rows['bed_items']:,}", "FUNDS": f"{rows['funds']:,}", "SURVEY": f"{rows['survey']:,}",
+         "WINDOW_H": f"{args.window_hours:g}", "PERSON_MONTHS_PER_S": f"{m['elders'] / first['a_wall']:,.0f}",
+         "NIGHTLY_MONTH_PAIRS": f"{pairs:,.0f}", "ELDERS_PER_NIGHT": f"{pairs * m['elders']:,.0f}",
+         "REGIONS_5000": f"{pairs * m['elders'] / 5000:,.0f}", "REGIONS_383": f"{pairs * m['elders'] / 383:,.0f}"}
+    asset_keys = _asset_step_keys()
+    assets, _, _ = _assets(first["steps"], asset_keys)
+    if assets:
+        name, seconds = next(iter(assets.items()))
+        v.update(SLOWEST_ASSET=f"`{name.replace('__', '/')}`", SLOWEST_S=f"{seconds:.1f}")
+    for c in cases:
+        key = ("CSV" if c["format"] == "csv" else "PQ") + "_" + ("600" if c["regions"] == args.many_regions else "42")
+        v.update({f"A_{key}": f"{c['a_wall']:.1f}", f"B_{key}": f"{c['b_wall']:.1f}",
+                  f"RATIO_{key}": f"{c['a_wall'] / c['b_wall']:.2f}", f"RSS_{key}": _gib(c["a_rss"])})
+    pair = [c for c in cases if c.get("regions_pair")]
+    if len(pair) == 2:
+        v["RATIO_600_42"] = f"{pair[1]['a_wall'] / pair[0]['a_wall']:.2f}"
+    for e in extra:
+        key = "BACKFILL" if "backfill" in e["label"] else "RERUN"
+        v.update({f"A_{key}": f"{e['wall']:.1f}", f"RSS_{key}": _gib(e["peak_rss"])})
+    if "A_BACKFILL" in v:
+        v["BACKFILL_YEARS_PER_WINDOW"] = f"{window / float(v['A_BACKFILL']):,.0f}"
+    return v
+
+
+def fill_scale(values: dict[str, str]) -> str:
+    """bench/SCALE.md with the placeholders this run measured filled in (the others left as they are)."""
+    text = (ROOT / "bench" / "SCALE.md").read_text(encoding="utf-8")
+    return re.sub(r"\{\{([A-Z0-9_]+)\}\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--repeat", type=int, default=1, help="A and B runs each (median shown)")
     parser.add_argument("--no-backfill", action="store_true", help="skip the 12-month backfill and the re-run")
+    parser.add_argument("--window-hours", type=float, default=4.0, help="the nightly window (02:00–06:00 Beijing)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="raw folders are generated under it")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="warehouses and DAGSTER_HOME")
     args = parser.parse_args(argv)
@@ -398,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "last_run.md").write_text(text + "\n", encoding="utf-8")
+    (out / "SCALE.filled.md").write_text(fill_scale(scale_values(cases, extra, manifests, args)), encoding="utf-8")
     (out / "last_run.json").write_text(json.dumps({"cases": cases, "extra": extra, "generated": generated},
                                                   default=str, indent=1), encoding="utf-8")
     return 0
