@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -250,22 +251,24 @@ def _assets(steps: dict[str, float], asset_steps: set[str]) -> tuple[dict[str, f
     return dict(sorted(assets.items(), key=lambda kv: -kv[1])), sum(checks.values()), len(checks)
 
 
-def _asset_step_keys() -> set[str]:
+@functools.cache
+def _asset_step_keys() -> frozenset[str]:
     from pipeline.definitions import defs
-    return {"__".join(s.key.path) for s in defs.resolve_all_asset_specs()}
+    return frozenset("__".join(s.key.path) for s in defs.resolve_all_asset_specs())
 
 
 def run_case(label: str, folder: Path, month: str, fmt: str, work: Path, home: Path, repeat: int) -> dict:
     """A and B on one raw folder, interleaved `repeat` times, compared; medians kept."""
     a_runs, b_runs = [], []
+    slug = folder.name
     for i in range(repeat):
         print(f"  [{label}] A (make run), round {i + 1}/{repeat} …", flush=True)
-        warehouse = work / f"a-{label}.duckdb"
+        warehouse = work / f"a-{slug}.duckdb"
         a_runs.append(measure_a(folder, warehouse, home, [month]))
         print(f"  [{label}] A {a_runs[-1]['wall']:.1f} s; B (DuckDB script) …", flush=True)
-        b_runs.append(measure_b(folder, month, fmt, work / f"b-{label}.duckdb"))
+        b_runs.append(measure_b(folder, month, fmt, work / f"b-{slug}.duckdb"))
         print(f"  [{label}] B {b_runs[-1]['process_wall']:.1f} s", flush=True)
-    a_stored = a_results(work / f"a-{label}.duckdb", month, list(_figure_ids()))
+    a_stored = a_results(work / f"a-{slug}.duckdb", month, list(_figure_ids()))
     sentence = compare(a_stored, b_runs[-1], label)
     med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
     steps = {k: statistics.median(r["steps"].get(k, 0.0) for r in a_runs) for k in a_runs[0]["steps"]}
