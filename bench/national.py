@@ -253,6 +253,9 @@ def _assets(steps: dict[str, float], asset_steps: set[str]) -> tuple[dict[str, f
 
 @functools.cache
 def _asset_step_keys() -> frozenset[str]:
+    import warnings
+
+    warnings.filterwarnings("ignore")  # beta notices of the definitions, not the benchmark's business
     from pipeline.definitions import defs
     return frozenset("__".join(s.key.path) for s in defs.resolve_all_asset_specs())
 
@@ -447,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "last_run.md").write_text(text + "\n", encoding="utf-8")
     (out / "SCALE.filled.md").write_text(fill_scale(scale_values(cases, extra, manifests, args)), encoding="utf-8")
-    (out / "last_run.json").write_text(json.dumps({"cases": cases, "extra": extra, "generated": generated},
+    (out / "last_run.json").write_text(json.dumps({"cases": cases, "extra": extra, "generated": generated,
+                                                   "manifests": manifests, "args": vars(args)},
                                                   default=str, indent=1), encoding="utf-8")
     return 0
 
