@@ -341,7 +341,7 @@ def report(cases: list[dict], extra: list[dict], manifests: dict, args, generate
     lines += ["", f"Capacity at this speed (nightly window {args.window_hours:g} h, the nightly run = 2 months, "
                   "counted as 2 × A): " + "; ".join(f"{k} {values[k]}" for k in (
                       "PERSON_MONTHS_PER_S", "NIGHTLY_MONTH_PAIRS", "ELDERS_PER_NIGHT", "REGIONS_5000",
-                      "BACKFILL_YEARS_PER_WINDOW") if k in values) + "."]
+                      "BACKFILLS_PER_WINDOW") if k in values) + "."]
     return "\n".join(lines)
 
 
@@ -374,7 +374,7 @@ def scale_values(cases: list[dict], extra: list[dict], manifests: dict, args) ->
         key = "BACKFILL" if "backfill" in e["label"] else "RERUN"
         v.update({f"A_{key}": f"{e['wall']:.1f}", f"RSS_{key}": _gib(e["peak_rss"])})
     if "A_BACKFILL" in v:
-        v["BACKFILL_YEARS_PER_WINDOW"] = f"{window / float(v['A_BACKFILL']):,.0f}"
+        v["BACKFILLS_PER_WINDOW"] = f"{window / float(v['A_BACKFILL']):,.0f}"
     return v
 
 
@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         per_region = max(1, elders // regions)
         label = f"{fmt}, {regions} regions × {per_region:,}"
         full = backfill and j == 0
-        folder = args.data / f"r{regions}-e{per_region}-{fmt}-{'12m' if full else args.month}"
+        folder = args.data / f"r{regions}-e{per_region}-{fmt}-{f'{months[0]}_{months[-1]}' if full else args.month}"
         print(f"{label}:", flush=True)
         manifest, seconds = ensure_data(folder, regions, per_region, months, months if full else [args.month], fmt,
                                         args.seed)
