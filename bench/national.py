@@ -19,8 +19,11 @@ subprocess; its wall time and peak RSS are the child's own (os.wait4):
 
 A's figures must equal B's: shortfall person-months per institution (metrics.elder_months) and the reduced
 programme figures (metrics.figures, or the metrics tables before it lands). The table is printed and written to
-bench/out/last_run.md (+ .json). `--quick` (42 regions × 200 elders, 600 regions, one month, no backfill) runs in
-about a minute or two on a quiet machine and is what development uses; the full size is for a quiet machine.
+bench/out/last_run.md (+ .json), and bench/SCALE.md with the numbers it measured to bench/out/SCALE.filled.md.
+`--quick` (8,400 elders over 42 and over 600 regions, one month, CSV, no backfill) is what development uses: its
+42-region half takes about a minute on a quiet machine; its 600-region half takes as long as the pipeline's
+per-region costs make it (16 min on the shared machine in Nov 2026, before the set-based ledgers and metrics).
+The full size is for a quiet machine.
 """
 
 from __future__ import annotations
@@ -387,7 +390,7 @@ def fill_scale(values: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="42 regions × 200 elders (8,400) and 600 regions, one month, no backfill: ~1–2 min")
+                        help="8,400 elders over 42 and over --many-regions regions, one month, CSV, no backfill")
     parser.add_argument("--formats", nargs="+", choices=["csv", "parquet"], default=None,
                         help="visit file formats (default csv parquet; --quick: csv)")
     parser.add_argument("--month", default="2022-06", help="the month measured and re-run (YYYY-MM)")
