@@ -42,8 +42,9 @@ sample: install
 
 # National-scale benchmark, not part of `make test`: ~3M visit rows a month generated under /tmp (BENCH_DATA),
 # one month through the pipeline against one DuckDB query, a 12-month backfill; prints a table (bench/out/).
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS=--quick (one minute) or "--regions 42 --elders 210000".
 bench: install
-	$(PY) bench/national.py
+	$(PY) bench/national.py $(BENCH_ARGS)
 	$(PY) bench/whatif.py
 
 # VARIANT=min_visits_12 (a name in config/variants/ or a file path): one policy variant re-scored from the stored

@@ -1,31 +1,40 @@
-"""National-scale benchmark: one national month through the pipeline (A) against one DuckDB query (B).
+"""National-scale benchmark of what a user waits for: `make run` on a national month (A) against one DuckDB script (B).
 
-    python bench/national.py [--formats csv parquet] [--month 2022-06] [--repeat 3] [--no-backfill]
+    python bench/national.py [--quick] [--regions 42] [--many-regions 600] [--elders 210000] [--month 2022-06]
+                             [--months 2022-01 2022-12] [--formats csv parquet] [--repeat 1] [--no-backfill]
 
-Generates the raw folders once (42 regions × 5,000 elders, ~3M visit rows a month; synth/national.py)
-under /tmp (or --data): CSV for the 12 months, Parquet for the measured month (same seed: the same rows). Then,
-for each format, measures, each in a fresh subprocess so that wall time and peak RSS belong to that
-measurement alone (os.wait4 gives the child's own rusage):
+Raw folders are generated once under --data (reused while their manifest matches): the national generator
+(regions, institutions, elders, status events, visits) plus bench/national_ledgers.py (beds, bed items, funds,
+survey), the same total number of elders at --regions and at --many-regions. Each measurement runs in a fresh
+subprocess; its wall time and peak RSS are the child's own (os.wait4):
 
-  setup     the validated ledgers (regions, institutions, 210,000 elders, status events) as one Dagster run;
-  A         one month end to end as one Dagster run: validated/visits → metrics/elder_months →
-            metrics/visit_shortfalls, with every check of the three assets (9), into a copy of the setup warehouse;
-  B         one hand-written DuckDB query computing the same per-institution counts straight from the raw files;
-  backfill  the 12 months as ONE run (partition range tags, as `make run MONTH="2022-01 2022-12"` does),
-            first format only;
-  re-run    one month again on the backfilled warehouse, first format only.
+  A         `python -m pipeline.cli run --month M`, exactly what `make run MONTH=M` runs: every ledger of every
+            region, every asset and check, Dagster start-up included, into a fresh warehouse;
+  B         bench/b_script.py: read every ledger, apply the row rules, store valid and quarantined rows in one
+            transaction, compute the shortfall counts and the reduced programme figures;
+  per asset the STEP_SUCCESS durations of A's run, from its event log in the bench's DAGSTER_HOME;
+  regions   A and B again on the folder with --many-regions regions (same elders): the times side by side;
+  backfill  the 12 months as one run (`make run MONTH="first last"`) and the re-run of month M after it
+            (first format only; --no-backfill skips them).
 
-A and B run --repeat times, interleaved; the table shows medians. A's counts (metrics.visit_shortfalls) must
-equal B's, for the month measured and again after the re-run. Nothing is written into the repository except
-the printed table, copied to bench/out/last_run.md.
+A's figures must equal B's: shortfall person-months per institution (metrics.elder_months) and the reduced
+programme figures (metrics.figures, or the metrics tables before it lands). The table is printed and written to
+bench/out/last_run.md (+ .json), and bench/SCALE.md with the numbers it measured to bench/out/SCALE.filled.md.
+`--quick` (8,400 elders over 42 and over 600 regions, one month, CSV, no backfill) is what development uses: its
+42-region half takes about a minute on a quiet machine; its 600-region half takes as long as the pipeline's
+per-region costs make it (16 min on the shared machine in Nov 2026, before the set-based ledgers and metrics).
+The full size is for a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
+import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -35,96 +44,108 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = Path(os.environ.get("BENCH_DATA", "/tmp/eldercare-national"))
 DEFAULT_WORK = Path(os.environ.get("BENCH_WORK", "/tmp/eldercare-bench"))
 HASH_KEY = "bench-key-not-secret"
-# The rules of B, as the generator writes them into every region.yaml (minimums) and policy_defaults.yaml says
-# (medical items, partial months excluded): B is the practical limit, not a second implementation of the policy.
-MIN_VISITS, MIN_MINUTES, MIN_MEDICAL = 15, 900, 2
-HOME_SERVICE = ("两者", "居家上门服务")
-GAP_EVENTS = ("去世", "暂停", "迁出", "入住机构", "终止")
-
-B_SQL = """
-with v as (
-    select regexp_extract(filename, '([0-9]{{6}})[/\\\\]visits[/\\\\]', 1) as region_code,
-           "服务记录编号" as visit_id, "服务对象编号" as elder_id, "服务项目" as item,
-           "签到时间"::timestamp as checkin, "签退时间"::timestamp as checkout, "服务时长" as dur
-    from {visits}),
-e as (
-    select regexp_extract(filename, '([0-9]{{6}})[/\\\\]elders', 1) as region_code, "服务对象编号" as elder_id,
-           "服务机构" as institution_id, "服务类型" as service_type, "纳入日期"::date as enrolled_on,
-           coalesce("社会化" = '是', false) as self_funded
-    from read_csv('{raw}/*/elders.csv', filename = true, all_varchar = true)),
-ev as (
-    select regexp_extract(filename, '([0-9]{{6}})[/\\\\]status', 1) as region_code, "服务对象编号" as elder_id,
-           "变更类型" as event, "变更日期"::date as day
-    from read_csv('{raw}/*/status_events.csv', filename = true, all_varchar = true)),
-gaps as (  -- a pause or an exit stops service until the next resumption, if any
-    select p.region_code, p.elder_id, p.day as gap_start,
-           (select min(r.day) from ev r where r.region_code = p.region_code and r.elder_id = p.elder_id
-              and r.event = '恢复' and r.day > p.day) as gap_end
-    from ev p where p.event in {gap_events}),
-ok as (  -- the row rules: a known elder, check-out not before check-in, check-in in the file's month
-    select v.* from v semi join e using (region_code, elder_id)
-    where (checkout is null or checkout >= checkin) and date_trunc('month', checkin) = DATE '{first}'),
-per_elder as (  -- exact duplicate punches count once
-    select region_code, elder_id, count(*) as visits,
-           coalesce(sum(coalesce(try_cast(regexp_extract(dur, '(\\d+)小时', 1) as int), 0) * 60
-                        + coalesce(try_cast(regexp_extract(dur, '(\\d+)分钟', 1) as int), 0))
-                    filter (where checkout is not null), 0) as minutes,
-           count(*) filter (where item = '医疗护理') as medical
-    from (select region_code, visit_id, any_value(elder_id) as elder_id, any_value(item) as item,
-                 any_value(checkout) as checkout, any_value(dur) as dur from ok group by all)
-    group by all),
-pm as (  -- person-months: home-service elders (and anyone with visits); in scope for a whole month of service
-    select e.region_code, e.institution_id, p.visits, p.minutes, p.medical,
-           e.service_type in {home_service} and not e.self_funded and e.enrolled_on <= DATE '{first}'
-           and not exists (select 1 from gaps g where g.region_code = e.region_code and g.elder_id = e.elder_id
-                           and g.gap_start < DATE '{first}' + interval 1 month
-                           and coalesce(g.gap_end, DATE '9999-12-31') > DATE '{first}') as in_scope
-    from e left join per_elder p using (region_code, elder_id)
-    where e.service_type in {home_service} or p.visits is not null)
-select region_code, institution_id,
-       count(*) filter (where in_scope) as in_scope_person_months,
-       count(*) filter (where not in_scope) as excluded_person_months,
-       count(*) filter (where in_scope and coalesce(visits, 0) < {min_visits}) as below_visits,
-       count(*) filter (where in_scope and coalesce(minutes, 0) < {min_minutes}) as below_hours,
-       count(*) filter (where in_scope and coalesce(medical, 0) < {min_medical}) as below_medical_visits
-from pm group by all order by all
-"""
+RUN_LINE = re.compile(r"^run (\S+): (SUCCESS|FAILURE)", re.MULTILINE)
 
 A_COUNTS_SQL = """
 select region_code, institution_id,
-       max(in_scope_person_months) filter (where metric = 'visits') as in_scope_person_months,
-       max(excluded_person_months) filter (where metric = 'visits') as excluded_person_months,
-       coalesce(max(person_months_below) filter (where metric = 'visits'), 0) as below_visits,
-       coalesce(max(person_months_below) filter (where metric = 'hours'), 0) as below_hours,
-       coalesce(max(person_months_below) filter (where metric = 'medical_visits'), 0) as below_medical_visits
-from metrics.visit_shortfalls where month = DATE '{first}' group by all order by all
+       count(*) filter (where in_scope) as in_scope_person_months,
+       count(*) filter (where not in_scope) as excluded_person_months,
+       count(*) filter (where below_visits) as below_visits,
+       count(*) filter (where below_minutes) as below_minutes,
+       count(*) filter (where below_medical_visits) as below_medical_visits
+from metrics.elder_months where month = DATE '{first}' group by all order by all
 """
+# Before metrics.figures lands, the same metric ids live in these per-family tables (same long columns).
+LEGACY_FIGURE_TABLES = ("budget_execution", "cost_per_bed", "satisfaction", "bed_timeliness")
 
 
-def b_sql(raw: Path, month: str, fmt: str) -> str:
-    """B for one month: the whole computation as one statement over the raw files."""
-    pattern = f"{raw}/*/visits/{month}.{fmt}"
-    visits = (f"read_parquet('{pattern}', filename = true)" if fmt == "parquet"
-              else f"read_csv('{pattern}', filename = true, all_varchar = true)")
-    return B_SQL.format(visits=visits, raw=raw, first=f"{month}-01", gap_events=GAP_EVENTS, home_service=HOME_SERVICE,
-                        min_visits=MIN_VISITS, min_minutes=MIN_MINUTES, min_medical=MIN_MEDICAL)
+# ------------------------------------------------------------------------------------------- child: B
+
+def child_b(raw: str, month: str, fmt: str, db: str) -> dict:
+    """B in this process: load into a fresh DuckDB file in one transaction, then the counts and the figures."""
+    started = time.perf_counter()
+    import duckdb
+    import openpyxl
+    import pandas as pd
+
+    from bench import b_script
+
+    imports = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = []
+    for path in sorted(Path(raw).glob("*/institutions.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        grid = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        header = [str(h) for h in grid[0]]
+        rows += [{"region_code": path.parent.name, "file": str(path), "line": i,
+                  **{h: (None if v is None else str(v)) for h, v in zip(header, r)}}
+                 for i, r in enumerate(grid[1:], start=2)]
+    Path(db).unlink(missing_ok=True)
+    con = duckdb.connect(db)
+    institutions = pd.DataFrame(rows)
+    con.register("institutions_xlsx", institutions)
+    con.execute("create temp table r_institutions as select * from institutions_xlsx")
+    for statement in b_script.load_sql(Path(raw), month, fmt, HASH_KEY):
+        con.execute(statement)
+    counts = con.execute(b_script.shortfalls_sql(month)).fetchall()
+    figures = con.execute(b_script.figures_sql()).fetchall()
+    wall = time.perf_counter() - started
+    stored = {t: con.execute(f"select count(*) from valid.{t}").fetchone()[0]
+              for t in ("institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits")}
+    quarantined = dict(con.execute("select ledger, count(*) from quarantine.rows group by all").fetchall())
+    con.close()
+    return {"wall": wall, "imports": imports, "counts": [list(r) for r in counts],
+            "figures": [list(r) for r in figures], "valid": stored, "quarantined": quarantined}
 
 
-# ------------------------------------------------------------------------------------------- child processes
+# ------------------------------------------------------------------------------------------- the orchestrator
 
-def _resources(raw: str, warehouse: str) -> dict:
-    from resources import IdHashKey, RawFolder, Warehouse
-    return {"raw_folder": RawFolder(path=raw), "warehouse": Warehouse(path=warehouse),
-            "id_hash_key": IdHashKey(key=HASH_KEY)}
+def _spawn(cmd: list[str], env: dict) -> tuple[float, int, int, str]:
+    """Run a child to its end: process wall seconds, peak RSS bytes (its own rusage), exit code, its output."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **env})
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        return elapsed, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status), out.read()
 
 
-def _step_times(instance, run_id: str) -> dict[str, float]:
-    """Seconds per step (asset or check) of a run, from its event log."""
+def measure_a(raw: Path, warehouse: Path, home: Path, months: list[str], fresh: bool = True) -> dict:
+    """A: `python -m pipeline.cli run --month …` as `make run` calls it; wall, peak RSS, run id, step times."""
+    if fresh:
+        warehouse.unlink(missing_ok=True)
+    env = {"ELDERCARE_DATA_RAW": str(raw), "ELDERCARE_WAREHOUSE": str(warehouse), "ELDERCARE_ID_HASH_KEY": HASH_KEY,
+           "DAGSTER_HOME": str(home)}
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", *[a for m in months for a in ("--month", m)]]
+    wall, rss, code, output = _spawn(cmd, env)
+    found = RUN_LINE.search(output)
+    if code != 0 or not found or found.group(2) != "SUCCESS":
+        sys.stderr.write(output[-6000:])
+        raise SystemExit(f"A failed on {raw} (exit {code})")
+    run_id = found.group(1)
+    return {"wall": wall, "peak_rss": rss, "run_id": run_id, "steps": step_times(home, run_id),
+            "checks": _checks_line(output)}
+
+
+def _checks_line(output: str) -> str:
+    m = re.search(r"^checks: .*$", output, re.MULTILINE)
+    return m.group(0) if m else ""
+
+
+def step_times(home: Path, run_id: str) -> dict[str, float]:
+    """Seconds per step of a run: STEP_SUCCESS durations from the run's event log in `home`."""
+    os.environ["DAGSTER_HOME"] = str(home)
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
     starts, out = {}, {}
     for rec in instance.all_logs(run_id):
         ev = rec.dagster_event
@@ -132,123 +153,93 @@ def _step_times(instance, run_id: str) -> dict[str, float]:
             continue
         if ev.event_type_value == "STEP_START":
             starts[ev.step_key] = rec.timestamp
-        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and ev.step_key in starts:
-            out[ev.step_key] = round(rec.timestamp - starts[ev.step_key], 2)
+        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            duration = getattr(ev.event_specific_data, "duration_ms", None)
+            out[ev.step_key] = (duration / 1000 if duration is not None
+                                else rec.timestamp - starts.get(ev.step_key, rec.timestamp))
     return out
 
 
-def child_run(kind: str, raw: str, warehouse: str, first: str, last: str) -> dict:
-    """One Dagster run in this process: the validated ledgers (kind=setup) or the visit path over first..last."""
-    imported = time.perf_counter()
-    import warnings
-
-    import dagster as dg
-    warnings.filterwarnings("ignore")
-    from assets.compliance import elder_months, visit_shortfalls
-    from assets.validated import LEDGER_ASSETS, regions, visits
-    from checks.asset_checks import VALIDATED_CHECKS
-    from checks.compliance_checks import COMPLIANCE_CHECKS
-    imported = time.perf_counter() - imported
-    instance = dg.DagsterInstance.get()  # $DAGSTER_HOME, with the project's dagster.yaml (pools)
-    resources = _resources(raw, warehouse)
-    if kind == "setup":
-        targets = [regions, *LEDGER_ASSETS]
-        tags = {}
-    elif kind == "alerts":  # the daily early-warning refresh of the month, as of its 15th (on A's warehouse)
-        from assets.alerts import call_lists, person_times_outlook, person_times_risk, visit_pace
-        from resources.exports_folder import ExportsFolder
-        targets = [visit_pace, person_times_risk, person_times_outlook, call_lists]  # checks run inside
-        resources["exports"] = ExportsFolder(path=str(Path(warehouse).with_suffix(".exports")))
-        tags = {"eldercare/as_of": f"{last}-15"}
-    else:
-        targets = [visits, elder_months, visit_shortfalls]
-        tags = {"dagster/asset_partition_range_start": f"{first}-01", "dagster/asset_partition_range_end": f"{last}-01"}
-    selection = dg.AssetSelection.assets(*targets) | dg.AssetSelection.checks_for_assets(*targets)
-    started = time.perf_counter()
-    result = dg.materialize([*targets, *VALIDATED_CHECKS, *COMPLIANCE_CHECKS], selection=selection,
-                            resources=resources, instance=instance, tags=tags, raise_on_error=False)
-    wall = time.perf_counter() - started
-    checks = [(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()]
-    out = {"wall": wall, "imports": imported, "success": result.success, "checks": len(checks),
-           "failed_checks": [f"{k}:{n}" for k, n, p in checks if not p], "steps": _step_times(instance, result.run_id)}
-    import duckdb
-    con = duckdb.connect(warehouse, read_only=True)
-    try:
-        if kind == "alerts":
-            out["alerted"] = con.execute("select count(*) filter (where risk_level <> 'on_track'), count(*) "
-                                         "from alerts.visit_pace").fetchall()[0]
-        elif kind != "setup":
-            out["counts"] = con.execute(A_COUNTS_SQL.format(first=f"{last}-01")).fetchall()
-            out["visit_rows"] = con.execute(
-                "select count(*) from validated.visits where month between ? and ?",
-                [dt.date.fromisoformat(f"{first}-01"), dt.date.fromisoformat(f"{last}-01")]).fetchone()[0]
-            out["rows_read"] = con.execute(
-                "select coalesce(sum(rows_read), 0) from audit.ingest_files where ledger = 'visits' "
-                "and month between ? and ?",
-                [dt.date.fromisoformat(f"{first}-01"), dt.date.fromisoformat(f"{last}-01")]).fetchone()[0]
-            out["quarantined"] = con.execute(
-                "select count(distinct (source_file, source_row)) from quarantine.rows where ledger = 'visits' "
-                "and month between ? and ?",
-                [dt.date.fromisoformat(f"{first}-01"), dt.date.fromisoformat(f"{last}-01")]).fetchone()[0]
-        else:
-            out["elders"] = con.execute("select count(*) from validated.elders").fetchone()[0]
-    finally:
-        con.close()
-    return out
-
-
-def child_query(raw: str, month: str, fmt: str) -> dict:
-    """B in this process: one DuckDB statement from the raw files to the counts."""
-    imported = time.perf_counter()
-    import duckdb
-    imported = time.perf_counter() - imported
-    sql = b_sql(Path(raw), month, fmt)
-    started = time.perf_counter()
-    con = duckdb.connect()
-    rows = con.execute(sql).fetchall()
-    wall = time.perf_counter() - started
-    return {"wall": wall, "imports": imported, "counts": [list(r) for r in rows]}
-
-
-# ------------------------------------------------------------------------------------------- the orchestrator
-
-def measure(args: list[str], env: dict | None = None) -> dict:
-    """Run this script as a child with `args`; its JSON result plus its own process wall time and peak RSS."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, *args], stdout=out, stderr=err, cwd=ROOT,
-                                env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not the running maximum
-        elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        lines = [ln for ln in out.read().splitlines() if ln.startswith("{")]
-        if proc.returncode != 0 or not lines:
-            sys.stderr.write(err.read()[-4000:])
-            raise SystemExit(f"bench step {args[:2]} failed (exit {proc.returncode})")
+def measure_b(raw: Path, month: str, fmt: str, db: Path) -> dict:
+    """B in a fresh process; its JSON result plus process wall time and peak RSS."""
+    wall, rss, code, output = _spawn([sys.executable, __file__, "_b", str(raw), month, fmt, str(db)], {})
+    lines = [ln for ln in output.splitlines() if ln.startswith("{")]
+    if code != 0 or not lines:
+        sys.stderr.write(output[-6000:])
+        raise SystemExit(f"B failed on {raw} (exit {code})")
     result = json.loads(lines[-1])
-    result["process_wall"] = elapsed
-    result["peak_rss"] = usage.ru_maxrss * 1024  # kilobytes on Linux
+    result.update(process_wall=wall, peak_rss=rss)
     return result
 
 
-def ensure_data(data: Path, regions: int, elders: int, months: list[str], visit_months: list[str], fmt: str,
-                seed: int) -> tuple[dict, float | None]:
-    """The raw folder for these parameters: reused when its manifest matches, generated (and timed) otherwise."""
-    from synth import national
-    manifest_path = data / "national_manifest.json"
-    want = {"seed": seed, "regions": regions, "elders_per_region": elders, "months": months,
+def a_results(warehouse: Path, month: str, metrics: list[str]) -> dict:
+    """What A stored: shortfall counts per institution, the figures B reproduces, rows read and quarantined."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        counts = con.execute(A_COUNTS_SQL.format(first=f"{month}-01")).fetchall()
+        present = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'metrics'").fetchall()}
+        tables = ["figures"] if "figures" in present else [t for t in LEGACY_FIGURE_TABLES if t in present]
+        marks = ", ".join("?" for _ in metrics)
+        figures = [] if not tables else con.execute(" union all ".join(
+            f"select region_code, institution_id, metric, value from metrics.{t} where metric in ({marks})"
+            for t in tables), metrics * len(tables)).fetchall()
+        rows_read = con.execute("select ledger, sum(rows_read) from audit.ingest_files group by all").fetchall()
+        quarantined = con.execute(
+            "select ledger, count(distinct (source_file, source_row)) from quarantine.rows group by all").fetchall()
+    finally:
+        con.close()
+    return {"counts": [list(r) for r in counts], "figures": [list(r) for r in figures],
+            "figures_from": tables, "rows_read": dict(rows_read), "quarantined": dict(quarantined)}
+
+
+def compare(a: dict, b: dict, where: str) -> str:
+    """Assert A's shortfall counts and figures equal B's; the sentence saying what was compared."""
+    ac = {(r[0], r[1]): tuple(r[2:]) for r in a["counts"]}
+    bc = {(r[0], r[1]): tuple(r[2:]) for r in b["counts"]}
+    differ = sorted(k for k in ac.keys() | bc.keys() if ac.get(k) != bc.get(k))
+    assert not differ, f"{where}: A and B disagree on the shortfall counts of {len(differ)} institutions, " \
+                       f"e.g. {[(k, ac.get(k), bc.get(k)) for k in differ[:3]]}"
+    af = {(r[0], r[1] or "", r[2]): r[3] for r in a["figures"]}
+    bad = []
+    for region, inst, metric, value in b["figures"]:
+        key = (region, inst or "", metric)
+        if key not in af:
+            bad.append((key, "missing in A", value))
+            continue
+        got = af[key]
+        if (got is None) != (value is None) or (
+                value is not None and not math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-6)):
+            bad.append((key, got, value))
+    assert not bad, f"{where}: A and B disagree on {len(bad)} of {len(b['figures'])} figures, e.g. {bad[:4]}"
+    totals = [sum(v[i] for v in bc.values()) for i in range(5)]
+    return (f"{where}: A = B for the shortfall counts of all {len(bc)} institutions (in scope {totals[0]:,}, "
+            f"excluded {totals[1]:,}; below visits {totals[2]:,}, minutes {totals[3]:,}, medical {totals[4]:,}) and "
+            f"{len(b['figures']):,} programme figures (from metrics.{'+'.join(a['figures_from'])})")
+
+
+def ensure_data(folder: Path, regions: int, elders_per_region: int, months: list[str], visit_months: list[str],
+                fmt: str, seed: int) -> tuple[dict, float | None]:
+    """A raw folder with every ledger for these parameters: reused when its manifest matches, generated otherwise."""
+    from bench.generators import generate
+    from bench.national_ledgers import add_ledgers
+
+    manifest_path = folder / "national_manifest.json"
+    want = {"seed": seed, "regions": regions, "elders_per_region": elders_per_region, "months": months,
             "visit_months": visit_months, "visits_format": fmt}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if all(manifest.get(k) == v for k, v in want.items()):
+        if all(manifest.get(k) == v for k, v in want.items()) and "ledgers" in manifest:
             return manifest, None
-        shutil.rmtree(data)
-    print(f"generating {regions} regions × {elders} elders, visits {visit_months[0]}…{visit_months[-1]} ({fmt}) "
-          f"into {data} …", flush=True)
+        shutil.rmtree(folder)
+    print(f"  generating {regions} regions × {elders_per_region} elders, visits {visit_months[0]}…"
+          f"{visit_months[-1]} ({fmt}), and every other ledger into {folder} …", flush=True)
     started = time.perf_counter()
-    manifest = national.generate(data, regions, elders, months, fmt, seed, visit_months=visit_months)
+    generate(folder, regions, elders_per_region, months, fmt, seed, visit_months=visit_months)
+    add_ledgers(folder, seed, months)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return manifest, time.perf_counter() - started
 
 
@@ -256,161 +247,170 @@ def _gib(n: float) -> str:
     return f"{n / 2 ** 30:.2f} GiB"
 
 
-def _counts(rows) -> dict:
-    return {(r[0], r[1]): tuple(int(x) for x in r[2:]) for r in rows}
+def _assets(steps: dict[str, float], asset_steps: set[str]) -> tuple[dict[str, float], float, int]:
+    """Asset steps by name (slowest first), and the checks' total seconds and count."""
+    assets = {k: v for k, v in steps.items() if k in asset_steps}
+    checks = {k: v for k, v in steps.items() if k not in asset_steps}
+    return dict(sorted(assets.items(), key=lambda kv: -kv[1])), sum(checks.values()), len(checks)
 
 
-def _walls(runs: list[dict]) -> str:
-    return ", ".join(f"{r['wall']:.1f}" for r in runs)
+@functools.cache
+def _asset_step_keys() -> frozenset[str]:
+    import warnings
+
+    warnings.filterwarnings("ignore")  # beta notices of the definitions, not the benchmark's business
+    from pipeline.definitions import defs
+    return frozenset("__".join(s.key.path) for s in defs.resolve_all_asset_specs())
 
 
-def _median_steps(runs: list[dict]) -> dict[str, float]:
-    return {k: statistics.median(r["steps"].get(k, 0.0) for r in runs) for k in runs[0]["steps"]}
-
-
-def _steps_line(steps: dict[str, float]) -> str:
-    assets = {k: v for k, v in steps.items() if k in ("validated__visits", "metrics__elder_months", "metrics__visit_shortfalls")}
-    checks = sum(v for k, v in steps.items() if k not in assets)
-    return ", ".join(f"{k.split('__')[1]} {v:.1f}" for k, v in assets.items()) + f", {len(steps) - len(assets)} checks {checks:.1f}"
-
-
-def measure_format(fmt: str, data: Path, args, months: list[str], work: Path, env: dict, full: bool) -> dict:
-    """setup, A and B (interleaved, --repeat times) for one format; with `full`, the backfill and the re-run too."""
-    visit_months = months if full else [args.month]
-    manifest, generated = ensure_data(data, args.regions, args.elders_per_region, months, visit_months, fmt, args.seed)
-    raw = str(data)
-    ledgers = work / f"ledgers-{fmt}.duckdb"
-    print(f"[{fmt}] setup: validated ledgers …", flush=True)
-    setup = measure(["_run", "setup", raw, str(ledgers), args.month, args.month], env)
-    if not setup["success"] or setup["failed_checks"]:
-        raise SystemExit(f"setup run failed: {setup['failed_checks']}")
+def run_case(label: str, folder: Path, month: str, fmt: str, work: Path, home: Path, repeat: int) -> dict:
+    """A and B on one raw folder, interleaved `repeat` times, compared; medians kept."""
     a_runs, b_runs = [], []
-    for i in range(args.repeat):
-        print(f"[{fmt}] A and B, round {i + 1}/{args.repeat} …", flush=True)
-        warehouse = work / f"a-{fmt}-{i}.duckdb"
-        shutil.copy(ledgers, warehouse)
-        a_runs.append(measure(["_run", "month", raw, str(warehouse), args.month, args.month], env))
-        b_runs.append(measure(["_query", raw, args.month, fmt]))
-        if i:
-            warehouse.unlink()  # keep the first for inspection
-    for a in a_runs:
-        if not a["success"] or a["failed_checks"]:
-            raise SystemExit(f"A failed: {a['failed_checks']}")
-    alerts = None
-    if full:  # the daily alert refresh, on the first A warehouse (kept): the month as of its 15th
-        print(f"[{fmt}] daily alert refresh …", flush=True)
-        alerts = measure(["_run", "alerts", raw, str(work / f"a-{fmt}-0.duckdb"), args.month, args.month], env)
-        if not alerts["success"]:
-            raise SystemExit("the alert refresh failed")
-    a_counts, b_counts = _counts(a_runs[0]["counts"]), _counts(b_runs[0]["counts"])
-    assert all(_counts(r["counts"]) == a_counts for r in a_runs), "A's counts differ between runs"
-    assert all(_counts(r["counts"]) == b_counts for r in b_runs), "B's counts differ between runs"
-    assert a_counts == b_counts, (
-        f"A and B disagree on {sum(a_counts.get(k) != b_counts.get(k) for k in a_counts.keys() | b_counts.keys())} "
-        "institutions")
-    backfill = rerun = None
-    if full and not args.no_backfill:
-        print(f"[{fmt}] backfill {months[0]} … {months[-1]} as one run …", flush=True)
-        warehouse = work / f"backfill-{fmt}.duckdb"
-        shutil.copy(ledgers, warehouse)
-        backfill = measure(["_run", "month", raw, str(warehouse), months[0], months[-1]], env)
-        print(f"[{fmt}] re-run {args.month} …", flush=True)
-        rerun = measure(["_run", "month", raw, str(warehouse), args.month, args.month], env)
-        for name, r in (("backfill", backfill), ("re-run", rerun)):
-            if not r["success"] or r["failed_checks"]:
-                raise SystemExit(f"{name} failed: {r['failed_checks']}")
-        assert _counts(rerun["counts"]) == b_counts, "the re-run month's counts differ from B's"
-    return {"format": fmt, "manifest": manifest, "generated": generated, "setup": setup, "a": a_runs, "b": b_runs,
-            "counts": b_counts, "backfill": backfill, "rerun": rerun, "alerts": alerts}
-
-
-def report(results: list[dict], args, months: list[str]) -> str:
-    """The printed table (Markdown) and the lines under it."""
+    slug = folder.name
+    for i in range(repeat):
+        print(f"  [{label}] A (make run), round {i + 1}/{repeat} …", flush=True)
+        warehouse = work / f"a-{slug}.duckdb"
+        a_runs.append(measure_a(folder, warehouse, home, [month]))
+        print(f"  [{label}] A {a_runs[-1]['wall']:.1f} s; B (DuckDB script) …", flush=True)
+        b_runs.append(measure_b(folder, month, fmt, work / f"b-{slug}.duckdb"))
+        print(f"  [{label}] B {b_runs[-1]['process_wall']:.1f} s", flush=True)
+    a_stored = a_results(work / f"a-{slug}.duckdb", month, list(_figure_ids()))
+    sentence = compare(a_stored, b_runs[-1], label)
     med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
-    first = results[0]
-    m = first["manifest"]
-    a0 = first["a"][0]
+    steps = {k: statistics.median(r["steps"].get(k, 0.0) for r in a_runs) for k in a_runs[0]["steps"]}
+    return {"label": label, "format": fmt, "a_wall": med(a_runs, "wall"), "a_rss": max(r["peak_rss"] for r in a_runs),
+            "b_wall": med(b_runs, "process_wall"), "b_inner": med(b_runs, "wall"),
+            "b_rss": max(r["peak_rss"] for r in b_runs), "steps": steps, "checks": a_runs[0]["checks"],
+            "compared": sentence, "a_rows_read": a_stored["rows_read"], "a_quarantined": a_stored["quarantined"],
+            "b_valid": b_runs[-1]["valid"], "b_quarantined": b_runs[-1]["quarantined"],
+            "a_runs": [r["wall"] for r in a_runs], "b_runs": [r["process_wall"] for r in b_runs],
+            "b_counts": b_runs[-1]["counts"], "b_figures": b_runs[-1]["figures"]}
+
+
+def _figure_ids() -> tuple[str, ...]:
+    from bench.b_script import FIGURES
+    return FIGURES
+
+
+def report(cases: list[dict], extra: list[dict], manifests: dict, args, generated: dict) -> str:
+    """The Markdown table the run prints and writes to bench/out/."""
+    asset_keys = _asset_step_keys()
+    first = cases[0]
+    m = manifests[first["label"]]
     lines = [
-        f"National month {args.month}: {m['regions']} regions, {m['elders']:,} elders, "
-        f"{m['visit_rows'][args.month]:,} visit rows in the month's files ({a0['visit_rows']:,} valid, "
-        f"{a0['quarantined']:,} quarantined); {sum(m['visit_rows'].values()):,} rows over {len(m['visit_rows'])} "
-        f"months. {os.cpu_count()} cores. Medians of {args.repeat} interleaved runs; every measurement in a fresh "
-        "process (wall inside it, after imports; process wall from exec to exit; peak RSS of that process).",
+        f"National month {args.month}: {m['elders']:,} elders, {m['visit_rows'][args.month]:,} visit rows in the "
+        f"month's files, beds {m['ledgers']['rows']['beds']:,}, bed items {m['ledgers']['rows']['bed_items']:,}, "
+        f"funds {m['ledgers']['rows']['funds']:,}, survey {m['ledgers']['rows']['survey']:,}. {os.cpu_count()} cores; "
+        f"measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; medians of {args.repeat} interleaved "
+        "run(s), each a fresh process (wall from exec to exit, peak RSS of that process).",
         "",
-        "| measurement | wall s | process wall s | rows/s | peak RSS |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| case | A: make run, s | B: DuckDB script, s | A ÷ B | A peak RSS | B peak RSS | slowest asset (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for r in results:
-        fmt, a_runs, b_runs, setup = r["format"], r["a"], r["b"], r["setup"]
-        a_wall, b_wall = med(a_runs, "wall"), med(b_runs, "wall")
-        a_proc, b_proc = med(a_runs, "process_wall"), med(b_runs, "process_wall")
-        rows_read = a_runs[0]["rows_read"]
-        if r["generated"] is not None:
-            lines.append(f"| {fmt}: generate the raw folder ({len(r['manifest']['visit_rows'])} month(s) of visits) "
-                         f"| | {r['generated']:.1f} | | |")
-        lines += [
-            f"| {fmt}: setup, validated ledgers ({setup['elders']:,} elders; not part of A) | {setup['wall']:.1f} | "
-            f"{setup['process_wall']:.1f} | | {_gib(setup['peak_rss'])} |",
-            f"| {fmt}: **A**, one month end to end, one Dagster run ({a_runs[0]['checks']} checks) | {a_wall:.1f} | "
-            f"{a_proc:.1f} | {rows_read / a_wall:,.0f} | {_gib(max(x['peak_rss'] for x in a_runs))} |",
-            f"| {fmt}: **B**, one DuckDB query from the raw files | {b_wall:.1f} | {b_proc:.1f} | "
-            f"{rows_read / b_wall:,.0f} | {_gib(max(x['peak_rss'] for x in b_runs))} |",
-            f"| {fmt}: **A ÷ B** | **{a_wall / b_wall:.2f}** | {a_proc / b_proc:.2f} | | |",
-        ]
-        if r.get("alerts"):
-            al = r["alerts"]
-            lines.append(f"| {fmt}: daily alert refresh as of the 15th (visit pace, 人次 risk, call lists; "
-                         f"{al['checks']} checks) | {al['wall']:.1f} | {al['process_wall']:.1f} | | "
-                         f"{_gib(al['peak_rss'])} |")
-        if r["backfill"]:
-            bf, rr = r["backfill"], r["rerun"]
-            lines += [
-                f"| {fmt}: {len(months)}-month backfill, one run ({bf['rows_read']:,} rows) | {bf['wall']:.1f} | "
-                f"{bf['process_wall']:.1f} | {bf['rows_read'] / bf['wall']:,.0f} | {_gib(bf['peak_rss'])} |",
-                f"| {fmt}: re-run {args.month} after the backfill | {rr['wall']:.1f} | {rr['process_wall']:.1f} | "
-                f"{rr['rows_read'] / rr['wall']:,.0f} | {_gib(rr['peak_rss'])} |",
-            ]
+    for c in cases:
+        assets, _, _ = _assets(c["steps"], asset_keys)
+        slowest = next(iter(assets.items()), ("—", 0.0))
+        lines.append(f"| {c['label']} | {c['a_wall']:.1f} | {c['b_wall']:.1f} | **{c['a_wall'] / c['b_wall']:.2f}** | "
+                     f"{_gib(c['a_rss'])} | {_gib(c['b_rss'])} | {slowest[0].replace('__', '/')} ({slowest[1]:.1f}) |")
+    for e in extra:
+        lines.append(f"| {e['label']} | {e['wall']:.1f} | | | {_gib(e['peak_rss'])} | | |")
+    by_regions = [c for c in cases if c.get("regions_pair")]
+    if len(by_regions) == 2:
+        few, many = by_regions
+        lines += ["", f"Regions, same {m['elders']:,} elders ({first['format']}): A {few['a_wall']:.1f} s at "
+                      f"{few['regions']} regions, {many['a_wall']:.1f} s at {many['regions']} regions: ratio "
+                      f"**{many['a_wall'] / few['a_wall']:.2f}** (target ≤ 1.10); B {few['b_wall']:.1f} s vs "
+                      f"{many['b_wall']:.1f} s ({many['b_wall'] / few['b_wall']:.2f})."]
+    for label, seconds in generated.items():
+        if seconds is not None:
+            lines.append(f"Generated {label} in {seconds:.1f} s (not part of any measurement).")
+    lines += ["", f"Time per asset of A ({first['label']}; STEP_SUCCESS durations from the run's event log), "
+                  "slowest first; the rest of A's wall time is process start-up, imports, Dagster and the summary:",
+              "", "| asset | " + " | ".join(c["label"] for c in cases) + " |",
+              "| --- |" + " ---: |" * len(cases)]
+    tables = [_assets(c["steps"], asset_keys) for c in cases]
+    for key in tables[0][0]:
+        lines.append(f"| {key.replace('__', '/')} | " + " | ".join(f"{t[0].get(key, 0.0):.1f}" for t in tables) + " |")
+    lines.append("| all checks | " + " | ".join(f"{t[1]:.1f} ({t[2]})" for t in tables) + " |")
+    lines.append("| sum of steps | " + " | ".join(f"{sum(t[0].values()) + t[1]:.1f}" for t in tables) + " |")
     lines.append("")
-    for r in results:
-        c = r["counts"]
-        lines.append(
-            f"{r['format']}: A per step (medians), s: {_steps_line(_median_steps(r['a']))}. A runs: {_walls(r['a'])}; "
-            f"B runs: {_walls(r['b'])}. A's counts equal B's for all {len(c)} institutions (in scope "
-            f"{sum(v[0] for v in c.values()):,}, excluded {sum(v[1] for v in c.values()):,}, below 15 visits "
-            f"{sum(v[2] for v in c.values()):,}, below 900 minutes {sum(v[3] for v in c.values()):,}, below 2 medical "
-            f"visits {sum(v[4] for v in c.values()):,})" + (", and again after the re-run." if r["rerun"] else "."))
-        if r.get("alerts"):
-            al = r["alerts"]
-            a_visits = _median_steps(r["a"]).get("validated__visits", 0.0)
-            names = ("alerts__visit_pace", "alerts__person_times_risk", "alerts__person_times_outlook",
-                     "alerts__call_lists")
-            ratio = f"{al['wall'] / a_visits:.2f}" if a_visits else "–"
-            lines.append(f"{r['format']}: alert refresh per step, s: "
-                         + ", ".join(f"{k.split('__')[1]} {al['steps'].get(k, 0.0):.1f}" for k in names)
-                         + f"; {al['alerted'][0]:,} of {al['alerted'][1]:,} in-scope elders alerted. Its wall ÷ the "
-                         f"month's ingestion step (validated/visits, {a_visits:.1f} s): {ratio}.")
-        if r["backfill"]:
-            lines.append(f"{r['format']}: backfill per step, s: {_steps_line(r['backfill']['steps'])}. "
-                         f"Re-run per step, s: {_steps_line(r['rerun']['steps'])}.")
+    for c in cases:
+        lines.append(f"- {c['compared']}. A's {c['checks'] or 'checks: —'}. A runs {', '.join(f'{x:.1f}' for x in c['a_runs'])} s; "
+                     f"B runs {', '.join(f'{x:.1f}' for x in c['b_runs'])} s (B inside its process {c['b_inner']:.1f} s).")
+    for e in extra:
+        if e.get("compared"):
+            lines.append(f"- {e['compared']}.")
+    values = scale_values(cases, extra, manifests, args)
+    lines += ["", f"Capacity at this speed (nightly window {args.window_hours:g} h, the nightly run = 2 months, "
+                  "counted as 2 × A): " + "; ".join(f"{k} {values[k]}" for k in (
+                      "PERSON_MONTHS_PER_S", "NIGHTLY_MONTH_PAIRS", "ELDERS_PER_NIGHT", "REGIONS_5000",
+                      "BACKFILLS_PER_WINDOW") if k in values) + "."]
     return "\n".join(lines)
+
+
+def scale_values(cases: list[dict], extra: list[dict], manifests: dict, args) -> dict[str, str]:
+    """The numbers bench/SCALE.md's placeholders stand for, from this run (those it measured)."""
+    first = cases[0]
+    m = manifests[first["label"]]
+    rows = m["ledgers"]["rows"]
+    window = args.window_hours * 3600
+    pairs = window / (2 * first["a_wall"])
+    v = {"DATE": f"{dt.date.today():%Y-%m-%d}", "ELDERS": f"{m['elders']:,}",
+         "VISIT_ROWS": f"{m['visit_rows'][args.month]:,}", "BEDS": f"{rows['beds']:,}",
+         "BED_ITEMS": f"{rows['bed_items']:,}", "FUNDS": f"{rows['funds']:,}", "SURVEY": f"{rows['survey']:,}",
+         "WINDOW_H": f"{args.window_hours:g}", "PERSON_MONTHS_PER_S": f"{m['elders'] / first['a_wall']:,.0f}",
+         "NIGHTLY_MONTH_PAIRS": f"{pairs:,.0f}", "ELDERS_PER_NIGHT": f"{pairs * m['elders']:,.0f}",
+         "REGIONS_5000": f"{pairs * m['elders'] / 5000:,.0f}", "REGIONS_383": f"{pairs * m['elders'] / 383:,.0f}"}
+    asset_keys = _asset_step_keys()
+    assets, _, _ = _assets(first["steps"], asset_keys)
+    if assets:
+        name, seconds = next(iter(assets.items()))
+        v.update(SLOWEST_ASSET=f"`{name.replace('__', '/')}`", SLOWEST_S=f"{seconds:.1f}")
+    for c in cases:
+        key = ("CSV" if c["format"] == "csv" else "PQ") + "_" + ("600" if c["regions"] == args.many_regions else "42")
+        v.update({f"A_{key}": f"{c['a_wall']:.1f}", f"B_{key}": f"{c['b_wall']:.1f}",
+                  f"RATIO_{key}": f"{c['a_wall'] / c['b_wall']:.2f}", f"RSS_{key}": _gib(c["a_rss"])})
+    pair = [c for c in cases if c.get("regions_pair")]
+    if len(pair) == 2:
+        v["RATIO_600_42"] = f"{pair[1]['a_wall'] / pair[0]['a_wall']:.2f}"
+    for e in extra:
+        key = "BACKFILL" if "backfill" in e["label"] else "RERUN"
+        v.update({f"A_{key}": f"{e['wall']:.1f}", f"RSS_{key}": _gib(e["peak_rss"])})
+    if "A_BACKFILL" in v:
+        v["BACKFILLS_PER_WINDOW"] = f"{window / float(v['A_BACKFILL']):,.0f}"
+    return v
+
+
+def fill_scale(values: dict[str, str]) -> str:
+    """bench/SCALE.md with the placeholders this run measured filled in (the others left as they are)."""
+    text = (ROOT / "bench" / "SCALE.md").read_text(encoding="utf-8")
+    return re.sub(r"\{\{([A-Z0-9_]+)\}\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--formats", nargs="+", choices=["csv", "parquet"], default=["csv", "parquet"],
-                        help="visit file formats; the first gets the backfill and re-run, the others A and B only")
+    parser.add_argument("--quick", action="store_true",
+                        help="8,400 elders over 42 and over --many-regions regions, one month, CSV, no backfill")
+    parser.add_argument("--formats", nargs="+", choices=["csv", "parquet"], default=None,
+                        help="visit file formats (default csv parquet; --quick: csv)")
     parser.add_argument("--month", default="2022-06", help="the month measured and re-run (YYYY-MM)")
-    parser.add_argument("--months", nargs=2, default=["2022-01", "2022-12"], metavar=("FIRST", "LAST"))
+    parser.add_argument("--months", nargs=2, default=["2022-01", "2022-12"], metavar=("FIRST", "LAST"),
+                        help="the project period; the backfill runs all of it")
     parser.add_argument("--regions", type=int, default=42)
-    parser.add_argument("--elders-per-region", type=int, default=5000)
+    parser.add_argument("--many-regions", type=int, default=600, help="the same elders spread over this many regions")
+    parser.add_argument("--elders", type=int, default=None, help="total elders (default 210,000; --quick 8,400)")
     parser.add_argument("--seed", type=int, default=2022)
-    parser.add_argument("--repeat", type=int, default=3, help="A and B runs each (median shown)")
+    parser.add_argument("--repeat", type=int, default=1, help="A and B runs each (median shown)")
     parser.add_argument("--no-backfill", action="store_true", help="skip the 12-month backfill and the re-run")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="raw folders go to <data>-<format>")
+    parser.add_argument("--window-hours", type=float, default=4.0, help="the nightly window (02:00–06:00 Beijing)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="raw folders are generated under it")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="warehouses and DAGSTER_HOME")
     args = parser.parse_args(argv)
+    formats = args.formats or (["csv"] if args.quick else ["csv", "parquet"])
+    elders = args.elders or (8_400 if args.quick else 210_000)
+    backfill = not (args.quick or args.no_backfill)
 
-    from synth.national import month_range
+    from bench.generators import month_range
     months = month_range(*args.months)
     if args.month not in months:
         raise SystemExit(f"--month {args.month} is not within --months")
@@ -419,24 +419,48 @@ def main(argv: list[str] | None = None) -> int:
     home = work / "dagster_home"
     home.mkdir(parents=True)
     shutil.copy(ROOT / "pipeline" / "dagster.yaml", home / "dagster.yaml")
-    env = {"DAGSTER_HOME": str(home)}
-    results = [measure_format(fmt, Path(f"{args.data}-{fmt}"), args, months, work, env, full=(i == 0))
-               for i, fmt in enumerate(args.formats)]
-    text = report(results, args, months)
+
+    cases, extra, manifests, generated = [], [], {}, {}
+    plan = [(fmt, args.regions) for fmt in formats] + [(formats[0], args.many_regions)]
+    for j, (fmt, regions) in enumerate(plan):
+        per_region = max(1, elders // regions)
+        label = f"{fmt}, {regions} regions × {per_region:,}"
+        full = backfill and j == 0
+        folder = args.data / f"r{regions}-e{per_region}-{fmt}-{f'{months[0]}_{months[-1]}' if full else args.month}"
+        print(f"{label}:", flush=True)
+        manifest, seconds = ensure_data(folder, regions, per_region, months, months if full else [args.month], fmt,
+                                        args.seed)
+        manifests[label], generated[label] = manifest, seconds
+        case = run_case(label, folder, args.month, fmt, work, home, args.repeat)
+        case["regions"] = regions
+        case["regions_pair"] = fmt == formats[0] and regions in (args.regions, args.many_regions) and (
+            j == 0 or j == len(plan) - 1)
+        cases.append(case)
+        if full:
+            print(f"  [{label}] backfill {months[0]} … {months[-1]} as one run …", flush=True)
+            warehouse = work / "backfill.duckdb"
+            bf = measure_a(folder, warehouse, home, [months[0], months[-1]])
+            extra.append({"label": f"{fmt}: {len(months)}-month backfill, one run", **bf})
+            print(f"  [{label}] re-run {args.month} …", flush=True)
+            rr = measure_a(folder, warehouse, home, [args.month], fresh=False)
+            rerun = a_results(warehouse, args.month, list(_figure_ids()))
+            rr["compared"] = compare(rerun, {"counts": case["b_counts"], "figures": case["b_figures"]},
+                                     f"{fmt}: re-run of {args.month} after the backfill")
+            extra.append({"label": f"{fmt}: re-run {args.month} after the backfill", **rr})
+    text = report(cases, extra, manifests, args, generated)
     print("\n" + text)
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "last_run.md").write_text(text + "\n", encoding="utf-8")
-    for r in results:  # JSON keys must be text
-        r["counts"] = {f"{region}/{institution}": v for (region, institution), v in r["counts"].items()}
-    (out / "last_run.json").write_text(json.dumps(results, default=str, indent=1), encoding="utf-8")
+    (out / "SCALE.filled.md").write_text(fill_scale(scale_values(cases, extra, manifests, args)), encoding="utf-8")
+    (out / "last_run.json").write_text(json.dumps({"cases": cases, "extra": extra, "generated": generated,
+                                                   "manifests": manifests, "args": vars(args)},
+                                                  default=str, indent=1), encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_run":
-        print(json.dumps(child_run(*sys.argv[2:7]), default=str))
-    elif len(sys.argv) > 1 and sys.argv[1] == "_query":
-        print(json.dumps(child_query(*sys.argv[2:5]), default=str))
+    if len(sys.argv) > 1 and sys.argv[1] == "_b":
+        print(json.dumps(child_b(*sys.argv[2:6]), default=str))
     else:
         raise SystemExit(main())
