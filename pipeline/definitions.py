@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.compliance import COMPLIANCE_ASSETS
+from assets.exports import EXPORT_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
 from checks.asset_checks import VALIDATED_CHECKS
@@ -11,17 +12,19 @@ from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from pipeline.jobs import all_assets_job
 from pipeline.schedules import nightly
 from pipeline.sensors import raw_files_changed
-from resources import IdHashKey, RawFolder, Warehouse
+from resources import ExportsFolder, IdHashKey, RawFolder, Warehouse
 
 # Configuration comes from the environment at run time (make exports defaults; dagster dev reads .env).
 RESOURCES = {
     "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
     "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
     "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
+    "exports_folder": ExportsFolder(path=dg.EnvVar("ELDERCARE_EXPORTS")),
 }
 
 defs = dg.Definitions(
-    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS],
+    assets=[regions, *LEDGER_ASSETS, visits, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS,
+            *EXPORT_ASSETS],
     asset_checks=[*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS],
     jobs=[all_assets_job],
     schedules=[nightly],

@@ -35,10 +35,13 @@ def test_asset_keys_groups_owners_and_lineage_match_the_snapshot():
 
 
 def test_every_asset_is_described_owned_grouped_and_kinded():
+    graph = defs.resolve_asset_graph()
     for spec in defs.resolve_all_asset_specs():
+        if not graph.get(spec.key).is_materializable:  # a dep on another branch's asset, not defined here yet
+            continue
         assert spec.description and len(spec.description) > 30, spec.key
         assert spec.owners == ["team:data-eng"], spec.key
-        assert spec.group_name in {"validated", "compliance", "metrics"}, spec.key
+        assert spec.group_name in {"validated", "compliance", "metrics", "exports"}, spec.key
         assert any(t.startswith("dagster/kind/") for t in spec.tags), spec.key
         assert spec.key.path[0] == spec.group_name or spec.key.path[0] == "metrics", spec.key
 

@@ -1,0 +1,31 @@
+"""The exports folder (env ELDERCARE_EXPORTS, default var/exports/): one sub-folder per region code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from eldercare.exports.settings import ExportSettings, load_settings
+
+DEFAULT_EXPORTS = "var/exports"
+
+
+class ExportsFolder(dg.ConfigurableResource):
+    """Where the workbooks, the reviewer report and the data docs are written, and the rules they follow.
+
+    `internal: true` (set explicitly in the run's resource config) makes internal, non-public exports: person-level
+    sheets add the masked ID number and every file name carries 内部. Names are masked either way: the warehouse
+    never holds them in clear.
+    """
+
+    path: str = DEFAULT_EXPORTS
+    internal: bool = False
+    settings_file: str = ""  # empty: config/exports.yaml of the project
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    def settings(self) -> ExportSettings:
+        return load_settings(self.settings_file or None)
