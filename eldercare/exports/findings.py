@@ -45,9 +45,10 @@ BELOW = {"below_visits": ("visits", "min_visits", "次"), "below_minutes": ("min
 def _frame(rows: pd.DataFrame, kind: str, evidence: pd.Series, source: pd.Series | str,
            month: pd.Series | None = None) -> pd.DataFrame:
     n = len(rows)
+    label, unit = KINDS.get(kind, (kind, "条"))  # a finding rule added later still lists, under its id
     get = lambda col: rows[col].values if col in rows else [None] * n  # noqa: E731
     return pd.DataFrame({"category": None, "institution_id": get("institution_id"), "kind": kind,
-                         "finding": KINDS[kind][0], "unit": KINDS[kind][1], "elder_id": get("elder_id"),
+                         "finding": label, "unit": unit, "elder_id": get("elder_id"),
                          "name_masked": get("name_masked"),
                          "month": (month.values if month is not None else get("month")),
                          "evidence": evidence.values if isinstance(evidence, pd.Series) else evidence,
@@ -120,9 +121,11 @@ def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.Da
     out = pd.concat(parts, ignore_index=True)
     out["category"] = out["kind"].map(rules.categories).fillna("业务管理")
     out["category"] = pd.Categorical(out["category"], categories=list(CATEGORIES), ordered=True)
+    out["kind"] = pd.Categorical(out["kind"], categories=list(dict.fromkeys([*KINDS, *out["kind"]])), ordered=True)
     out = out.sort_values(["category", "institution_id", "kind", "month", "elder_id"], na_position="first",
                           kind="stable").reset_index(drop=True)
     out["category"] = out["category"].astype(str)
+    out["kind"] = out["kind"].astype(str)
     return out[FINDING_COLUMNS]
 
 
