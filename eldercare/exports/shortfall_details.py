@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from eldercare.exports import workbook as wbk
 
@@ -88,6 +89,6 @@ def write_shortfall_details(path: Path | str, region_name: str, short_months: pd
                 wbk.cell(ws, i, c, "不达标" if r[key] is True or r[key] == 1 else "", fill=wbk.MARK_FILL if r[key] else None)
             minimum = [r["min_visits"], None if pd.isna(r["min_minutes"]) else r["min_minutes"] / 60, r["min_medical_visits"]]
             wbk.cell(ws, i, n + 8, " / ".join("—" if v is None or pd.isna(v) else f"{v:g}" for v in minimum))
-    ws.freeze_panes = ws.cell(row=4, column=n + 1)
+    ws.freeze_panes = f"{get_column_letter(n + 1)}4"
     wbk.widths(ws, [12, 10, 14, 10] + ([20] if internal else []) + [12, 14, 14, 12, 8, 8, 10, 22])
     return wbk.save(wb, path)
