@@ -52,7 +52,7 @@ def _frame(rows: pd.DataFrame, kind: str, evidence: pd.Series, source: pd.Series
                          "name_masked": get("name_masked"),
                          "month": (month.values if month is not None else get("month")),
                          "evidence": evidence.values if isinstance(evidence, pd.Series) else evidence,
-                         "source": source.values if isinstance(source, pd.Series) else source})
+                         "source": source.values if isinstance(source, pd.Series) else source}, dtype=object)
 
 
 def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.DataFrame | None = None,
