@@ -19,7 +19,7 @@ RESOURCES = {
     "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
     "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
     "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
-    "exports_folder": ExportsFolder(path=dg.EnvVar("ELDERCARE_EXPORTS")),
+    "exports_folder": ExportsFolder(),  # $ELDERCARE_EXPORTS when set, else var/exports (read at run time)
 }
 
 defs = dg.Definitions(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -19,13 +20,14 @@ class ExportsFolder(dg.ConfigurableResource):
     never holds them in clear.
     """
 
-    path: str = DEFAULT_EXPORTS
+    path: str = ""  # empty: $ELDERCARE_EXPORTS when set, else var/exports
     internal: bool = False
     settings_file: str = ""  # empty: config/exports.yaml of the project
 
     @property
     def root(self) -> Path:
-        return Path(self.path)
+        """Read when a step runs (never at import): the configured path, $ELDERCARE_EXPORTS, or var/exports."""
+        return Path(self.path or os.environ.get("ELDERCARE_EXPORTS") or DEFAULT_EXPORTS)
 
     def settings(self) -> ExportSettings:
         return load_settings(self.settings_file or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 PALETTE = ["#2f6db5", "#e07b39", "#3a9b5c", "#b23a48", "#7a5cb8", "#8c6d31", "#17a2b8", "#666666"]
@@ -13,6 +14,14 @@ def _fmt(v: float, percent: bool) -> str:
     if percent:
         return f"{v * 100:.0f}%"
     return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.2f}"
+
+
+def nice_max(value: float) -> float:
+    """The axis top: the value rounded up to 1, 2, 2.5 or 5 × 10^k, so that quarter ticks are round numbers."""
+    if value <= 0:
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    return next(m * exp for m in (1, 2, 2.5, 4, 5, 10) if m * exp >= value)
 
 
 def _axes(y_max: float, percent: bool) -> list[str]:
@@ -39,7 +48,7 @@ def bar_chart(topic: str, title: str, categories: list[str], series: dict[str, l
               percent: bool = False, reference: tuple[float, str] | None = None) -> str:
     """Grouped bars, one group per category; `reference` draws a labelled horizontal line (a cap, a maximum)."""
     values = [v for vs in series.values() for v in vs if v is not None]
-    y_max = max(values + [reference[0] if reference else 0, 1e-9]) * 1.15
+    y_max = nice_max(max(values + [reference[0] if reference else 0, 1e-9]) * 1.08)
     plot_w = W - LEFT - RIGHT
     group_w = plot_w / max(len(categories), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
