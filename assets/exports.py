@@ -204,14 +204,14 @@ def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, 
                                           "short_person_months": dg.MetadataValue.json(counts)})
 
 
-@dg.asset(key=DATA_DOCS_KEY, deps=[REGIONS, dg.AssetKey(["validated", "visits"]), dg.AssetKey(["validated", "elders"])],
+@dg.asset(key=DATA_DOCS_KEY, deps=[REGIONS, dg.AssetKey(["validated", "visits"])],
           check_specs=data_docs_check_specs(), group_name=GROUP, owners=OWNERS, pool=POOL,
           kinds={"great_expectations", "duckdb"})
 def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
               exports_folder: ExportsFolder):
     """Great Expectations Data Docs per region, beside its report: statistical expectations over aggregates computed
     in DuckDB (per institution-month: median visit duration, short-visit, open-punch and unrecorded-time shares,
-    visits per elder-month; every month of the evaluation window has visits; age at enrolment per institution).
+    visits per elder-month; every month of the evaluation window has visits).
     Thresholds: config/exports.yaml `data_docs`. Results are WARN asset checks; the visit rows never leave DuckDB."""
     thresholds = exports_folder.settings().data_docs
     accepted = raw_folder.regions()[0]

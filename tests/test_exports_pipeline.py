@@ -54,7 +54,7 @@ def test_data_docs_results_are_warn_checks(exported):
     _, result = exported
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == {"duration_distribution", "short_visit_share", "open_punch_share",
-                                "unrecorded_time_share", "visits_per_elder_month", "month_coverage", "age_at_enrolment"}
+                                "unrecorded_time_share", "visits_per_elder_month", "month_coverage"}
     assert all(e.severity == dg.AssetCheckSeverity.WARN for e in evaluations.values())
     assert all(e.metadata["evaluated_values"].value > 0 for e in evaluations.values())
     assert result.success  # a failing expectation warns, it never fails the run

@@ -36,15 +36,6 @@ counts as (select region_code, month, count(*) as visits from validated.visits g
 select m.region_code, strftime(m.month, '%Y-%m') as month, coalesce(c.visits, 0) as visits
 from months m left join counts c using (region_code, month) order by 1, 2
 """
-# Youngest and oldest age at 纳入日期 per institution (validated.elders, aggregated).
-ELDER_AGES_SQL = """
-select region_code, institution_id,
-       min(date_part('year', age(enrolled_on::timestamp, birth_date::timestamp))) as min_age_at_enrolment,
-       max(date_part('year', age(enrolled_on::timestamp, birth_date::timestamp))) as max_age_at_enrolment,
-       count(*) as elders
-from validated.elders where birth_date is not null and enrolled_on is not null
-group by all order by 1, 2
-"""
 REGION_COLUMNS = ["region_code", "window_start", "window_end", "short_visit_minutes"]
 
 
@@ -75,15 +66,12 @@ CHECKS: tuple[CheckSpec, ...] = (
               "mean visits per served elder and month in a plausible range"),
     CheckSpec("month_coverage", "window_months", (("visits", "visits_per_window_month", "both"),), ("month",),
               "every month of the evaluation window has visit records"),
-    CheckSpec("age_at_enrolment", "elder_ages", (("min_age_at_enrolment", "age_at_enrolment", "min"),
-                                                 ("max_age_at_enrolment", "age_at_enrolment", "max")),
-              ("institution_id",), "validated.elders: age at 纳入日期 within the configured range"),
 )
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 
 
 def aggregates(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The three aggregate frames (institution_months, window_months, elder_ages) for the regions given
+    """The two aggregate frames (institution_months, window_months) for the regions given
     (REGION_COLUMNS: window bounds as first days of month, the policy's short-visit minutes)."""
     con.register("_dd_regions", regions[REGION_COLUMNS])
     try:
@@ -92,7 +80,6 @@ def aggregates(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> dict[st
         out = {}
         out["institution_months"] = con.execute(INSTITUTION_MONTHS_SQL).df() if "visits" in have else None
         out["window_months"] = con.execute(WINDOW_MONTHS_SQL).df() if "visits" in have else None
-        out["elder_ages"] = con.execute(ELDER_AGES_SQL).df() if "elders" in have else None
         return out
     finally:
         con.unregister("_dd_regions")

@@ -58,7 +58,6 @@ class DataDocs(_Strict):
     unrecorded_time_share: Range
     visits_per_elder_month: Range
     visits_per_window_month: Range
-    age_at_enrolment: Range
 
 
 class ExportSettings(_Strict):
