@@ -76,7 +76,7 @@ def write_declaration(path: Path | str, header: DeclarationHeader, indicators: p
             else:
                 wbk.cell(ws, row, col, value, fmt=wbk.unit_format(r["unit"]))
         wbk.value_or_reason(ws, row, 8, r["actual"], r["why_not"], r["unit"])
-        wbk.cell(ws, row, 9, (r["why_not"] or ("≤ 目标值为达标" if r["ceiling"] else "")), align=wbk.LEFT)
+        wbk.cell(ws, row, 9, "不高于目标值为达标" if r["ceiling"] else "", align=wbk.LEFT)
         ws.row_dimensions[row].height = 45 if len(r["indicator"]) > 40 else 30
     wbk.note(ws, last + 1, "注：根据地方实际情况，可适当增加指标，相关指标内容要明确、可量化、可考核。", WIDTH)
     wbk.note(ws, last + 2, wbk.as_of_line(as_of), WIDTH)

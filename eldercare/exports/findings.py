@@ -171,13 +171,12 @@ def write_findings(path: Path | str, region_name: str, findings: pd.DataFrame, a
     labels = ["问题类别", "服务机构", "问题", "服务对象编号", "姓名", "月份", "证据", "来源"]
     wbk.title(ws, "问题明细", len(labels))
     wbk.header_row(ws, 2, labels)
-    for i, r in enumerate(findings.to_dict("records"), start=3):
-        month = r["month"]
-        month = pd.Timestamp(month).strftime("%Y-%m") if month is not None and not pd.isna(month) else ""
-        values = [r["category"], r["institution_id"] if isinstance(r["institution_id"], str) else REGION_WIDE,
-                  r["finding"], r["elder_id"], r["name_masked"], month, r["evidence"], r["source"]]
-        for col, v in enumerate(values, start=1):
-            wbk.cell(ws, i, col, v, align=wbk.LEFT if col in (3, 7, 8) else wbk.CENTER)
+    # Body rows appended unstyled: a region's findings run to tens of thousands of rows (styling is per cell).
+    months = pd.to_datetime(findings["month"], errors="coerce").dt.strftime("%Y-%m").fillna("")
+    institutions = findings["institution_id"].where(findings["institution_id"].notna(), REGION_WIDE)
+    for values in zip(findings["category"], institutions, findings["finding"], findings["elder_id"],
+                      findings["name_masked"], months, findings["evidence"], findings["source"]):
+        ws.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in values])
     wbk.widths(ws, [10, 10, 36, 14, 10, 10, 40, 30])
     ws.freeze_panes = "A3"
     return wbk.save(wb, path)

@@ -74,21 +74,21 @@ def write_shortfall_details(path: Path | str, region_name: str, short_months: pd
     if short_months is None:
         wbk.merged(ws, 4, 1, 4, width, "not computable: 尚未计算 (table missing)", align=wbk.LEFT)
     else:
-        rows = short_months.sort_values(["institution_id", "month", "elder_id"]).to_dict("records")
-        for i, r in enumerate(rows, start=4):
-            values = [r["institution_id"], _month(r["month"]), r["elder_id"], r["name_masked"]]
-            if internal:
-                values.append(r["id_masked"])
-            for c, v in enumerate(values, start=1):
-                wbk.cell(ws, i, c, v)
-            wbk.cell(ws, i, n + 1, int(r["visits"]), fmt=wbk.COUNT_FORMAT)
-            wbk.cell(ws, i, n + 2, round(float(r["minutes"]) / 60, 2), fmt="0.00")
-            wbk.cell(ws, i, n + 3, int(r["unrecorded_visits"]), fmt=wbk.COUNT_FORMAT)
-            wbk.cell(ws, i, n + 4, int(r["medical_visits"]), fmt=wbk.COUNT_FORMAT)
-            for c, key in ((n + 5, "below_visits"), (n + 6, "below_minutes"), (n + 7, "below_medical_visits")):
-                wbk.cell(ws, i, c, "不达标" if r[key] is True or r[key] == 1 else "", fill=wbk.MARK_FILL if r[key] else None)
-            minimum = [r["min_visits"], None if pd.isna(r["min_minutes"]) else r["min_minutes"] / 60, r["min_medical_visits"]]
-            wbk.cell(ws, i, n + 8, " / ".join("—" if v is None or pd.isna(v) else f"{v:g}" for v in minimum))
+        # Body rows appended unstyled: a region's detail runs to tens of thousands of rows (styling is per cell).
+        rows = short_months.sort_values(["institution_id", "month", "elder_id"])
+        minutes = (rows["minutes"].astype(float) / 60).round(2)
+        floors = [" / ".join("—" if v is None or pd.isna(v) else f"{v:g}" for v in m) for m in
+                  zip(rows["min_visits"], rows["min_minutes"] / 60, rows["min_medical_visits"])]
+        mark = {True: "不达标", False: None}
+        columns = [rows["institution_id"], rows["month"].map(_month), rows["elder_id"], rows["name_masked"]]
+        if internal:
+            columns.append(rows["id_masked"])
+        columns += [rows["visits"].astype(int), minutes, rows["unrecorded_visits"].astype(int),
+                    rows["medical_visits"].astype(int), *(rows[k].fillna(False).astype(bool).map(mark)
+                                                          for k in ("below_visits", "below_minutes",
+                                                                    "below_medical_visits")), floors]
+        for values in zip(*columns):
+            ws.append([v.item() if hasattr(v, "item") else v for v in values])
     ws.freeze_panes = f"{get_column_letter(n + 1)}4"
     wbk.widths(ws, [12, 10, 14, 10] + ([20] if internal else []) + [12, 14, 14, 12, 8, 8, 10, 22])
     return wbk.save(wb, path)
