@@ -5,9 +5,7 @@ Thin wiring: read tables by SQL (eldercare.exports.sources), build with eldercar
 path goes into the materialisation metadata. A table not built yet makes its values 'not computable', never 0.
 """
 
-
 import datetime as dt
-import re
 
 import dagster as dg
 import pandas as pd
@@ -15,11 +13,11 @@ import pandas as pd
 from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data_docs_check_specs
 from eldercare.exports import data_docs as dd
 from eldercare.exports import files, sources
-from eldercare.exports.declaration import DeclarationHeader, write_declaration
+from eldercare.exports.declaration import declaration_header, write_declaration
 from eldercare.exports.findings import collect_findings, summarise, write_findings
-from eldercare.exports.indicators import figure, indicator_table
-from eldercare.exports.report import ReportInputs, write_report
-from eldercare.exports.score_sheet import TOTAL_LEVELS, write_score_sheets
+from eldercare.exports.indicators import declaration_problems, indicator_table
+from eldercare.exports.report import report_inputs, write_report
+from eldercare.exports.score_sheet import write_score_sheets
 from eldercare.exports.self_evaluation import fund_rows, score_indicators, write_self_evaluation
 from eldercare.exports.shortfall_details import write_shortfall_details
 from eldercare.policy import load_defaults, policy_for
@@ -33,7 +31,6 @@ AS_OF_TAG = "eldercare/as_of"
 FIGURES = dg.AssetKey(["metrics", "figures"])
 SCORES = [dg.AssetKey(["scores", n]) for n in ("indicator_scores", "totals", "departures")]
 REGIONS = dg.AssetKey(["validated", "regions"])
-FUND_METRIC = re.compile(r"^(allocated|received|spent)_yuan_(central|provincial|municipal|county|other)$")
 
 
 def run_as_of(context: dg.AssetExecutionContext) -> dt.date:
@@ -45,7 +42,7 @@ def run_as_of(context: dg.AssetExecutionContext) -> dt.date:
         first = dt.date.fromisoformat(last[:10])
         month_end = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
     record = context.instance.get_run_record_by_id(context.run_id)
-    created = record.create_timestamp.timestamp() if record is not None else dt.datetime.now().timestamp()
+    created = record.create_timestamp.timestamp() if record is not None else None
     return files.as_of_date(tags.get(AS_OF_TAG), month_end, created)
 
 
@@ -81,18 +78,17 @@ def declaration(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareho
     as_of = run_as_of(context)
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
-    paths = {}
+    paths, problems = {}, []
     for region in raw_folder.regions()[0]:
-        decl = region.settings.get("declaration") or {}
-        funds = decl.get("funds_wan") or {}
-        header = DeclarationHeader(
-            region.code, region.name, region.project_year, str(decl.get("province_department") or ""),
-            funds.get("total", region.targets.get("budget_wan")), funds.get("central"), funds.get("local"),
-            funds.get("other"), [str(g) for g in decl.get("goals") or []])
+        header = declaration_header(region)
+        for problem in declaration_problems(region.settings):
+            context.log.warning(f"{region.code} region.yaml: {problem}")
+            problems.append(f"{region.code}: {problem}")
         table = indicator_table(t[sources.FIGURES], region.code, region.settings)
         path = files.export_path(exports_folder.root, region.code, region.name, "declaration", exports_folder.internal)
         paths[region.code] = write_declaration(path, header, table, as_of)
-    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing})
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
+                                          "declaration_problems": problems})
 
 
 @dg.asset(key=["exports", "self_evaluation"], deps=[FIGURES, REGIONS], **ASSET)
@@ -110,7 +106,7 @@ def self_evaluation(context: dg.AssetExecutionContext, raw_folder: RawFolder, wa
         figures = t[sources.FIGURES]
         funds = fund_rows(figures, region.code, region.targets.get("budget_wan"), rules.execution_points)
         scored = score_indicators(indicator_table(figures, region.code, region.settings), rules)
-        goals = [str(g) for g in (region.settings.get("declaration") or {}).get("goals") or []]
+        goals = declaration_header(region).goals
         path = files.export_path(exports_folder.root, region.code, region.name, "self_evaluation",
                                  exports_folder.internal)
         paths[region.code] = write_self_evaluation(path, region.name, region.project_year, funds, scored,
@@ -257,23 +253,9 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
         rows = collect_findings(code, rules, visit_findings=frames["metrics.visit_findings"],
                                 short_months=frames["short_months"], details=details, figures=figures,
                                 indicators=indicators)
-        rate, why_rate = figure(figures, code, "self_evaluation_execution_rate")
-        cost = funds = levels = compliance = None
-        if figures is not None:
-            f = figures[figures["region_code"] == code]
-            cost = f[(f["metric"] == "cost_per_bed") & f["institution_id"].notna()][["institution_id", "value", "why_not"]]
-            m = f[f["institution_id"].isna()]["metric"].str.extract(FUND_METRIC)
-            picked = f[f["institution_id"].isna()].assign(kind=m[0], source=m[1]).dropna(subset=["kind"])
-            funds = picked.assign(yuan=picked["value"])[["source", "kind", "yuan"]].dropna()
-        if totals is not None:
-            tt = totals[(totals["subject"] == code) & ~totals["level"].isin(TOTAL_LEVELS)]
-            levels = tt[tt["rubric"] == tt["rubric"].iloc[0]] if len(tt) else tt
-        if shortfalls is not None:
-            compliance = shortfalls[(shortfalls["region_code"] == code) & (shortfalls["metric"] == "visits")]
         docs = files.data_docs_dir(exports_folder.root, code) / "index.html"
-        inputs = ReportInputs(code, region.name, region.project_year, as_of, indicators, rate, why_rate, cost,
-                              region.bed_subsidy_cap_yuan, funds, compliance, levels, summarise(rows),
-                              f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None)
+        inputs = report_inputs(region, as_of, indicators, figures, totals, shortfalls, summarise(rows),
+                               f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None)
         path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)
         paths[code] = write_report(path, inputs)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat()})

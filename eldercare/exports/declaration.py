@@ -31,6 +31,17 @@ class DeclarationHeader:
     goals: list[str] = field(default_factory=list)
 
 
+def declaration_header(region) -> DeclarationHeader:
+    """The head of a region's 申报表 from its region.yaml (an eldercare.region.Region): `declaration:` keys
+    province_department, funds_wan {total, central, local, other}, goals; the total falls back to targets.budget_wan."""
+    decl = region.settings.get("declaration") or {}
+    funds = decl.get("funds_wan") or {}
+    return DeclarationHeader(
+        region.code, region.name, region.project_year, str(decl.get("province_department") or ""),
+        funds.get("total", region.targets.get("budget_wan")), funds.get("central"), funds.get("local"),
+        funds.get("other"), [str(g) for g in decl.get("goals") or []])
+
+
 def write_declaration(path: Path | str, header: DeclarationHeader, indicators: pd.DataFrame, as_of: dt.date) -> Path:
     """Write the 申报表; `indicators` is eldercare.exports.indicators.indicator_table (12 rows, in order)."""
     wb = wbk.new_workbook()

@@ -97,6 +97,32 @@ def declared(settings: dict, indicator: Indicator) -> tuple[float | None, float 
     return values[0], values[1], values[2]
 
 
+def declaration_problems(settings: dict) -> list[str]:
+    """What is wrong in region.yaml `declaration:` (unknown indicator ids, values that are not numbers): the
+    region still loads and the cell says 未填报, but the problem is reported, not silently dropped."""
+    decl = (settings or {}).get("declaration") or {}
+    if not isinstance(decl, dict):
+        return ["declaration: must be a mapping"]
+    out = []
+    entries = decl.get("indicators") or {}
+    for key, entry in (entries.items() if isinstance(entries, dict) else []):
+        if key not in INDICATOR_IDS:
+            out.append(f"declaration.indicators.{key}: not one of the 12 indicators {list(INDICATOR_IDS)}")
+            continue
+        entry = entry if isinstance(entry, dict) else {}
+        targets = entry.get("targets") or []
+        if not isinstance(targets, list) or len(targets) > 2:
+            out.append(f"declaration.indicators.{key}.targets: must be [this year, next year]")
+            targets = []
+        for name, value in [("last_year", entry.get("last_year")), *((f"targets[{i}]", v) for i, v in enumerate(targets))]:
+            if value is not None and _number(value) is None:
+                out.append(f"declaration.indicators.{key}.{name}: '{value}' is not a number")
+    for key, value in (decl.get("funds_wan") or {}).items():
+        if key not in ("total", "central", "local", "other") or (value is not None and _number(value) is None):
+            out.append(f"declaration.funds_wan.{key}: '{value}' (keys total, central, local, other; numbers in 万元)")
+    return out
+
+
 def indicator_table(figures: pd.DataFrame | None, region_code: str, settings: dict,
                     institution_id: str | None = None) -> pd.DataFrame:
     """The 12 indicators of one region (or institution), in order, with targets and this year's value.

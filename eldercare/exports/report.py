@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from eldercare.exports import charts
-from eldercare.exports.indicators import MISSING_TABLE
+from eldercare.exports.indicators import MISSING_TABLE, figure
+from eldercare.exports.score_sheet import TOTAL_LEVELS
 
 SOURCE_LABELS = {"central": "中央", "provincial": "省级", "municipal": "市级", "county": "县级", "other": "其他"}
 FUND_LABELS = {"allocated": "下达", "received": "到位", "spent": "支出"}
@@ -130,6 +131,34 @@ def _findings(summary: pd.DataFrame) -> str:
                    for r in summary.to_dict("records"))
     return ('<h2>三、发现的问题</h2><p class="meta">每一条的明细（文件与行号、人月）见问题清单工作簿的“明细”表。</p>'
             f'<table class="findings"><tr><th>问题类别</th><th>服务机构</th><th>问题</th><th>数量</th></tr>{rows}</table>')
+
+
+FUND_METRIC = r"^(allocated|received|spent)_yuan_(central|provincial|municipal|county|other)$"
+
+
+def report_inputs(region, as_of: dt.date, indicators: pd.DataFrame, figures: pd.DataFrame | None,
+                  totals: pd.DataFrame | None, shortfalls: pd.DataFrame | None, findings_summary: pd.DataFrame,
+                  data_docs: str | None) -> ReportInputs:
+    """What one region's report shows, picked from metrics.figures, scores.totals and metrics.visit_shortfalls
+    (each None when not built): institutions' cost per bed, region funds by source, the project's level totals
+    (its first rubric), and the visits-minimum compliance per institution and month."""
+    code = region.code
+    rate, why_rate = figure(figures, code, "self_evaluation_execution_rate")
+    cost = funds = levels = compliance = None
+    if figures is not None:
+        f = figures[figures["region_code"] == code]
+        cost = f[(f["metric"] == "cost_per_bed") & f["institution_id"].notna()][["institution_id", "value", "why_not"]]
+        whole = f[f["institution_id"].isna()]
+        m = whole["metric"].str.extract(FUND_METRIC)
+        picked = whole.assign(kind=m[0], source=m[1], yuan=whole["value"]).dropna(subset=["kind"])
+        funds = picked[["source", "kind", "yuan"]].dropna()
+    if totals is not None:
+        t = totals[(totals["subject"] == code) & ~totals["level"].isin(TOTAL_LEVELS)]
+        levels = t[t["rubric"] == t["rubric"].iloc[0]] if len(t) else t
+    if shortfalls is not None:
+        compliance = shortfalls[(shortfalls["region_code"] == code) & (shortfalls["metric"] == "visits")]
+    return ReportInputs(code, region.name, region.project_year, as_of, indicators, rate, why_rate, cost,
+                        region.bed_subsidy_cap_yuan, funds, compliance, levels, findings_summary, data_docs)
 
 
 def render_report(inp: ReportInputs) -> str:

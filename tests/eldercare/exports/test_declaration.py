@@ -51,3 +51,17 @@ def test_every_value_says_table_missing_when_figures_is_not_built(tmp_path):
     ws = _write(tmp_path, None)
     assert [ws.cell(r, 8).value for r in range(11, 23)] == ["not computable: 尚未计算 (table missing)"] * 12
     assert ws["F11"].value == 248  # targets still come from region.yaml
+
+
+def test_declaration_problems_are_named_not_dropped():
+    from eldercare.exports.indicators import declaration_problems
+    settings = {"declaration": {"indicators": {"beds": {"targets": [1]}, "person_times": {"last_year": "很多"}},
+                                "funds_wan": {"central": "x"}}}
+    assert declaration_problems(settings) == [
+        "declaration.indicators.beds: not one of the 12 indicators ['beds_built', 'home_service_recipients', "
+        "'person_times', 'bed_coverage', 'home_service_coverage', 'cost_per_bed', 'cost_per_recipient', "
+        "'information_system_share', 'personalisation_share', 'awareness_rate', 'satisfaction_rate_bed', "
+        "'satisfaction_rate_home']",
+        "declaration.indicators.person_times.last_year: '很多' is not a number",
+        "declaration.funds_wan.central: 'x' (keys total, central, local, other; numbers in 万元)"]
+    assert declaration_problems(SETTINGS) == []
