@@ -220,8 +220,8 @@ def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehous
     by_region = {code: {k: (None if f is None else f[f["region_code"] == code]) for k, f in frames.items()}
                  for code in regions["region_code"]}
     dirs = {code: files.data_docs_dir(exports_folder.root, code) for code in by_region}
-    outcomes, indexes = dd.run_suite(by_region, thresholds, dirs)
-    docs = {code: str(p) for code, p in indexes.items()}
+    outcomes = dd.combine(dd.run_suite(by_region, thresholds, dirs))
+    docs = {code: str(folder / "index.html") for code, folder in dirs.items()}
     yield dg.MaterializeResult(
         metadata={**{f"path_{c}": dg.MetadataValue.path(p) for c, p in docs.items()},
                   "files": dg.MetadataValue.json(docs),
@@ -255,7 +255,8 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
                                 indicators=indicators)
         docs = files.data_docs_dir(exports_folder.root, code) / "index.html"
         inputs = report_inputs(region, as_of, indicators, figures, totals, shortfalls, summarise(rows),
-                               f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None)
+                               f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None,
+                               dd.read_summary(docs.parent))
         path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)
         paths[code] = write_report(path, inputs)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat()})

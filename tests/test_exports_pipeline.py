@@ -93,6 +93,7 @@ def test_report_shows_headlines_and_one_chart_per_topic(exported):
         assert f'data-topic="{topic}"' in html
     assert '<figure class="chart" data-topic="compliance"><figcaption>' in html and "JG001" in html
     assert 'href="数据质量文档/index.html"' in html
+    assert html.count('<tr data-check="') == 6  # the data-quality checks, read from the data docs' checks.json
 
 
 def _raw_people() -> tuple[set[str], set[str]]:

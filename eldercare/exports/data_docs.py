@@ -3,7 +3,9 @@ visit rows themselves — and the Data Docs site they produce, one per region be
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -104,24 +106,23 @@ def _expectation(gx, column: str, rng, side: str, meta: dict):
     return gx.expectations.ExpectColumnValuesToBeBetween(**kwargs)
 
 
-def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thresholds: DataDocs,
-              docs_dirs: dict[str, Path]) -> tuple[dict[str, CheckOutcome], dict[str, Path]]:
-    """Validate each region's aggregates with one suite per batch; build each region's Data Docs in docs_dirs[code].
+SUMMARY_FILE = "checks.json"  # beside the Data Docs: what the report shows offline (aggregates only, no person)
 
-    Returns the outcome per check (over all regions) and the index.html of each region's site. Ephemeral
-    context: GX's own configuration is never written into the repository.
-    """
+
+def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thresholds: DataDocs,
+              docs_dirs: dict[str, Path]) -> dict[str, dict[str, CheckOutcome]]:
+    """Validate each region's aggregates with one suite per batch and rebuild each region's Data Docs in
+    docs_dirs[code] (the previous site is removed first, so pages do not pile up run after run), with a
+    checks.json summary beside them. Returns the outcome of each check per region. Ephemeral context: GX's own
+    configuration is never written into the repository."""
     import great_expectations as gx  # lazy: 2–7 s of import, only when data docs are built
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = ctx.data_sources.add_pandas("aggregates")
-    outcomes = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
-    indexes = {}
-    batches = sorted({c.batch for c in CHECKS})
     definitions = {}
-    for batch in batches:
+    for batch in sorted({c.batch for c in CHECKS}):
         asset = source.add_dataframe_asset(batch)
         suite = ctx.suites.add(gx.ExpectationSuite(name=batch))
         for check in (c for c in CHECKS if c.batch == batch):
@@ -129,12 +130,16 @@ def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thres
                 suite.add_expectation(_expectation(gx, column, getattr(thresholds, key), side,
                                                    {"check": check.name, "keys": list(check.keys)}))
         definitions[batch] = (asset.add_batch_definition_whole_dataframe(f"{batch}_whole"), suite)
+    per_region = {}
     for code, frames in frames_by_region.items():
+        folder = Path(docs_dirs[code])
+        shutil.rmtree(folder, ignore_errors=True)
         site = f"region_{code}"
         ctx.add_data_docs_site(site, {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                                       "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                                        "base_directory": str(docs_dirs[code])},
+                                                        "base_directory": str(folder)},
                                       "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+        outcomes = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
         for batch, (bd, suite) in definitions.items():
             frame = frames.get(batch)
             if frame is None or not len(frame):
@@ -156,6 +161,33 @@ def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thres
                 column = r.expectation_config.kwargs["column"]
                 for item in (res.get("unexpected_index_list") or [])[:20]:
                     where = " ".join(str(item.get(k, "")) for k in meta.get("keys", []))
-                    out.failing.append(f"{code} {where}: {column}={item.get(column)}")
-        indexes[code] = Path(docs_dirs[code]) / "index.html"
-    return outcomes, indexes
+                    out.failing.append(f"{code} {where}: {column}={_rounded(item.get(column))}")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SUMMARY_FILE).write_text(json.dumps([asdict(o) for o in outcomes.values()], ensure_ascii=False,
+                                                      indent=1), encoding="utf-8")
+        per_region[code] = outcomes
+    return per_region
+
+
+def _rounded(value):
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def combine(per_region: dict[str, dict[str, CheckOutcome]]) -> dict[str, CheckOutcome]:
+    """One outcome per check over all regions: failed if it failed anywhere, not evaluated if nowhere."""
+    out = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
+    for outcomes in per_region.values():
+        for name, o in outcomes.items():
+            total = out[name]
+            if o.success is not None:
+                total.success = o.success and total.success is not False
+            total.evaluated += o.evaluated
+            total.unexpected += o.unexpected
+            total.failing += o.failing
+    return out
+
+
+def read_summary(folder: Path) -> list[dict] | None:
+    """The checks.json a region's data docs left, or None when they were not built."""
+    path = Path(folder) / SUMMARY_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

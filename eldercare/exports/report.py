@@ -46,6 +46,7 @@ class ReportInputs:
     score_levels: pd.DataFrame | None  # level, points, max_points (the project's rubric)
     findings_summary: pd.DataFrame  # findings.summarise
     data_docs: str | None = None  # relative link to the data docs index
+    quality: list[dict] | None = None  # data_docs.read_summary: each check's verdict, counts and failing rows
 
 
 def _shown(v, unit: str) -> str:
@@ -138,7 +139,7 @@ FUND_METRIC = r"^(allocated|received|spent)_yuan_(central|provincial|municipal|c
 
 def report_inputs(region, as_of: dt.date, indicators: pd.DataFrame, figures: pd.DataFrame | None,
                   totals: pd.DataFrame | None, shortfalls: pd.DataFrame | None, findings_summary: pd.DataFrame,
-                  data_docs: str | None) -> ReportInputs:
+                  data_docs: str | None, quality: list[dict] | None = None) -> ReportInputs:
     """What one region's report shows, picked from metrics.figures, scores.totals and metrics.visit_shortfalls
     (each None when not built): institutions' cost per bed, region funds by source, the project's level totals
     (its first rubric), and the visits-minimum compliance per institution and month."""
@@ -158,13 +159,33 @@ def report_inputs(region, as_of: dt.date, indicators: pd.DataFrame, figures: pd.
     if shortfalls is not None:
         compliance = shortfalls[(shortfalls["region_code"] == code) & (shortfalls["metric"] == "visits")]
     return ReportInputs(code, region.name, region.project_year, as_of, indicators, rate, why_rate, cost,
-                        region.bed_subsidy_cap_yuan, funds, compliance, levels, findings_summary, data_docs)
+                        region.bed_subsidy_cap_yuan, funds, compliance, levels, findings_summary, data_docs, quality)
+
+
+CHECK_LABELS = {"duration_distribution": "服务时长中位数在合理范围", "short_visit_share": "过短服务占比",
+                "open_punch_share": "缺少签退占比", "unrecorded_time_share": "未记录时长占比",
+                "visits_per_elder_month": "每人每月服务次数在合理范围", "month_coverage": "评价期每月均有服务记录"}
+
+
+def _quality(inp: ReportInputs) -> str:
+    link = (f'<p class="meta">完整的数据质量文档（Great Expectations Data Docs）：<a href="{escape(inp.data_docs)}">'
+            f"{escape(inp.data_docs)}</a>（离线打开时无样式，内容完整）。</p>" if inp.data_docs else "")
+    if not inp.quality:
+        return f'<h2>四、数据质量检查</h2><p class="why">not computable: 数据质量检查尚未运行</p>{link}'
+    rows = []
+    for q in inp.quality:
+        verdict = ('<span class="why">未检查</span>' if q["success"] is None else
+                   '<span class="ok">通过</span>' if q["success"] else '<span class="bad">警告</span>')
+        failing = "<br>".join(escape(f) for f in q["failing"][:8]) + (" …" if len(q["failing"]) > 8 else "")
+        rows.append(f'<tr data-check="{escape(q["name"])}"><td>{escape(CHECK_LABELS.get(q["name"], q["name"]))}</td>'
+                    f'<td>{verdict}</td><td class="num">{q["unexpected"]} / {q["evaluated"]}</td><td>{failing}</td></tr>')
+    return ('<h2>四、数据质量检查</h2><p class="meta">按机构×月汇总后检验（阈值见 config/exports.yaml），仅作警告，不影响计算。</p>'
+            f'<table class="quality"><tr><th>检查</th><th>结果</th><th>不符合 / 检验数</th><th>不符合的机构与月份</th></tr>'
+            f'{"".join(rows)}</table>{link}')
 
 
 def render_report(inp: ReportInputs) -> str:
     """The report as one HTML document (no external resource of any kind)."""
-    docs = (f'<p class="meta">数据质量文档（Great Expectations Data Docs）：<a href="{escape(inp.data_docs)}">'
-            f'{escape(inp.data_docs)}</a></p>' if inp.data_docs else "")
     body = "".join([
         f"<h1>{escape(inp.region_name)}（{escape(inp.region_code)}）{inp.project_year}年居家和社区基本养老服务提升行动项目"
         "评审报告</h1>",
@@ -177,7 +198,7 @@ def render_report(inp: ReportInputs) -> str:
         _execution_chart(inp.funds_by_source),
         _score_chart(inp.score_levels),
         _findings(inp.findings_summary),
-        docs,
+        _quality(inp),
     ])
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(inp.region_name)}评审报告'
             f"</title><style>{CSS}</style></head><body>{body}</body></html>")

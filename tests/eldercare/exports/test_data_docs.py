@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from eldercare.exports.data_docs import aggregates, run_suite
+from eldercare.exports.data_docs import aggregates, read_summary, run_suite
 from eldercare.exports.settings import load_settings
 
 
@@ -41,11 +41,15 @@ def test_aggregates_per_institution_month_and_window_month(con):
 
 def test_suite_flags_what_breaks_the_thresholds_and_writes_data_docs(con, tmp_path):
     frames = aggregates(con, REGIONS)
-    outcomes, indexes = run_suite({"370306": frames}, load_settings().data_docs, {"370306": tmp_path / "docs"})
+    docs = tmp_path / "docs"
+    (docs / "validations" / "old").mkdir(parents=True)  # a previous run's pages
+    outcomes = run_suite({"370306": frames}, load_settings().data_docs, {"370306": docs})["370306"]
     verdicts = {name: o.success for name, o in outcomes.items()}
     # thresholds: open punches ≤ 5 %, unrecorded ≤ 5 %, short ≤ 5 %, median 20–180 min, 1–62 visits per elder-month
     assert verdicts == {"duration_distribution": True, "short_visit_share": False, "open_punch_share": False,
                         "unrecorded_time_share": False, "visits_per_elder_month": True, "month_coverage": False}
     assert outcomes["open_punch_share"].failing == ["370306 QYT 2022-07: open_punch_share=0.25"]
     assert sorted(outcomes["month_coverage"].failing) == ["370306 2022-06: visits=0", "370306 2022-08: visits=0"]
-    assert indexes["370306"].is_file() and "validations" in {p.name for p in (tmp_path / "docs").iterdir()}
+    assert (docs / "index.html").is_file() and not (docs / "validations" / "old").exists()
+    summary = {q["name"]: (q["success"], q["unexpected"], q["evaluated"]) for q in read_summary(docs)}
+    assert summary["month_coverage"] == (False, 2, 3) and summary["duration_distribution"] == (True, 0, 1)

@@ -26,7 +26,11 @@ def _inputs(**over) -> ReportInputs:
     args = dict(region_code=CODE, region_name="周村区", project_year=2022, as_of=AS_OF, indicators=ind,
                 execution_rate=0.75, execution_why=None, cost_per_bed=cost, bed_cap_yuan=2500.0, funds_by_source=funds,
                 compliance=sf[sf["metric"] == "visits"], score_levels=levels, findings_summary=summarise(rows),
-                data_docs="数据质量文档/index.html")
+                data_docs="数据质量文档/index.html",
+                quality=[{"name": "open_punch_share", "success": False, "evaluated": 2, "unexpected": 1,
+                          "failing": ["370306 QYT 2022-07: open_punch_share=0.25"], "description": ""},
+                         {"name": "month_coverage", "success": True, "evaluated": 4, "unexpected": 0, "failing": [],
+                          "description": ""}])
     return ReportInputs(**{**args, **over})
 
 
@@ -69,3 +73,11 @@ def test_missing_tables_leave_the_chart_place_with_the_reason():
                                  execution_why="not computable: 尚未计算 (table missing)"))
     missing = re.findall(r'<figure class="chart missing" data-topic="(\w+)">.*?尚未计算 \(table missing\)', html)
     assert sorted(missing) == ["compliance", "cost_per_bed", "execution", "scores"]
+
+
+def test_data_quality_section_lists_each_check():
+    html = render_report(_inputs())
+    row = re.search(r'<tr data-check="open_punch_share">(.*?)</tr>', html).group(1)
+    assert "缺少签退占比" in row and "警告" in row and "1 / 2" in row and "QYT 2022-07" in row
+    assert "通过" in re.search(r'<tr data-check="month_coverage">(.*?)</tr>', html).group(1)
+    assert 'href="数据质量文档/index.html"' in html
