@@ -66,6 +66,7 @@ def test_without_figures_and_scores_every_value_says_so(exported):
     ws = openpyxl.load_workbook(region / f"{SAMPLE_CODE}_{NAME}_项目绩效目标申报表.xlsx")["项目绩效目标申报表"]
     assert [ws.cell(r, 8).value for r in range(11, 23)] == [MISSING] * 12
     assert ws["F11"].value == 260 and ws["F13"].value == 170  # targets.beds, targets.service_person_times
+    assert ws["A24"].value.startswith("数据截至 2022-12-31")  # the run's eldercare/as_of tag
     scores = openpyxl.load_workbook(region / f"{SAMPLE_CODE}_{NAME}_绩效评价得分表.xlsx")
     assert scores.sheetnames[0] == f"项目（{NAME}）" and len(scores.sheetnames) == 5  # project, 3 institutions, 调整
     assert scores.worksheets[0]["A4"].value == MISSING
