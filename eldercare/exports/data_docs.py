@@ -132,7 +132,7 @@ def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thres
         definitions[batch] = (asset.add_batch_definition_whole_dataframe(f"{batch}_whole"), suite)
     per_region = {}
     for code, frames in frames_by_region.items():
-        folder = Path(docs_dirs[code])
+        folder = Path(docs_dirs[code]).resolve()  # GX's file store takes absolute paths only
         shutil.rmtree(folder, ignore_errors=True)
         site = f"region_{code}"
         ctx.add_data_docs_site(site, {"class_name": "SiteBuilder", "show_how_to_buttons": False,

@@ -2,6 +2,7 @@
 break the configured thresholds, writing a Data Docs site."""
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -39,11 +40,12 @@ def test_aggregates_per_institution_month_and_window_month(con):
                                                                            ["2022-08", 0]]
 
 
-def test_suite_flags_what_breaks_the_thresholds_and_writes_data_docs(con, tmp_path):
+def test_suite_flags_what_breaks_the_thresholds_and_writes_data_docs(con, tmp_path, monkeypatch):
     frames = aggregates(con, REGIONS)
+    monkeypatch.chdir(tmp_path)  # the exports folder is relative by default (var/exports)
     docs = tmp_path / "docs"
     (docs / "validations" / "old").mkdir(parents=True)  # a previous run's pages
-    outcomes = run_suite({"370306": frames}, load_settings().data_docs, {"370306": docs})["370306"]
+    outcomes = run_suite({"370306": frames}, load_settings().data_docs, {"370306": Path("docs")})["370306"]
     verdicts = {name: o.success for name, o in outcomes.items()}
     # thresholds: open punches ≤ 5 %, unrecorded ≤ 5 %, short ≤ 5 %, median 20–180 min, 1–62 visits per elder-month
     assert verdicts == {"duration_distribution": True, "short_visit_share": False, "open_punch_share": False,
