@@ -4,9 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_RAW ?= data_raw
 WAREHOUSE ?= var/warehouse.duckdb
+EXPORTS ?= var/exports
 
 export ELDERCARE_DATA_RAW := $(DATA_RAW)
 export ELDERCARE_WAREHOUSE := $(WAREHOUSE)
+export ELDERCARE_EXPORTS := $(EXPORTS)
 # Development key only: production exports its own secret ELDERCARE_ID_HASH_KEY before calling make.
 export ELDERCARE_ID_HASH_KEY ?= dev-only-not-secret
 export DAGSTER_HOME := $(CURDIR)/var/dagster

@@ -24,7 +24,7 @@ from eldercare.alerts.rules import AlertRules, alert_rules, rules_frame
 from eldercare.compliance import VisitPolicy, month_bounds
 from eldercare.policy import load_defaults, policy_for
 from resources import RawFolder, Warehouse
-from resources.exports_folder import ExportsFolder
+from resources import ExportsFolder
 from resources.warehouse import replace_slice, table_ddl
 
 GROUP = "alerts"
@@ -228,7 +228,7 @@ def backtest(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse
 
 @dg.asset(key=["alerts", "call_lists"], kinds={"excel"}, deps=[visit_pace.key, person_times_risk.key],
           **COMMON)
-def call_lists(context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportsFolder) -> dg.MaterializeResult:
+def call_lists(context: dg.AssetExecutionContext, warehouse: Warehouse, exports_folder: ExportsFolder) -> dg.MaterializeResult:
     """One xlsx per institution under the exports folder (<ELDERCARE_EXPORTS>/<region_code>/预警名单_call_list_<as-of
     date>_<institution>.xlsx): this month's alerted elders, cannot reach first then the hardest rest of month, and
     recipients whose 人次 is at risk. Masked names only; an institution without alerts gets a file saying so.
@@ -240,10 +240,10 @@ def call_lists(context: dg.AssetExecutionContext, warehouse: Warehouse, exports:
         risk = pl.from_arrow(con.sql(f"select * from alerts.person_times_risk where month = {month}").to_arrow_table())
         institutions = pl.from_arrow(con.sql("select region_code, institution_id, name from validated.institutions "
                                              "order by all").to_arrow_table())
-    paths = write_call_lists(pace, risk, institutions, as_of, exports.root)
+    paths = write_call_lists(pace, risk, institutions, as_of, exports_folder.root)
     return dg.MaterializeResult(metadata={
-        "as_of": as_of.isoformat(), "files": len(paths), "folder": dg.MetadataValue.path(str(exports.root)),
-        "written": dg.MetadataValue.md("\n".join(f"- {p.relative_to(exports.root).as_posix()}" for p in paths)
+        "as_of": as_of.isoformat(), "files": len(paths), "folder": dg.MetadataValue.path(str(exports_folder.root)),
+        "written": dg.MetadataValue.md("\n".join(f"- {p.relative_to(exports_folder.root).as_posix()}" for p in paths)
                                        or "none"),
         "elders_listed": int(pace["risk_level"].is_in(ALERTED).sum()) if pace.height else 0,
     })

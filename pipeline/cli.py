@@ -12,6 +12,7 @@ import dagster as dg
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+from eldercare.exports.files import written_files
 from pipeline.definitions import defs
 from pipeline.partitions import monthly
 from pipeline.summary import print_summary
@@ -40,6 +41,10 @@ def run(months: list[str] | None = None) -> int:
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
               for e in result.get_asset_check_evaluations()]
     print_summary(warehouse, checks, run_id=result.run_id, success=result.success)
+    exports = written_files(os.environ.get("ELDERCARE_EXPORTS", "var/exports"))
+    print(f"\nexports (workbooks, reviewer report, data docs): {len(exports)} file(s)")
+    for path in exports:
+        print(f"  {path}")
     return 0 if result.success and all(p or sev == "WARN" for _, _, p, sev in checks) else 1
 
 

@@ -5,6 +5,7 @@ import dagster as dg
 from assets.compare import COMPARE_ASSETS
 from assets.alerts import ALERT_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
+from assets.exports import EXPORT_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
@@ -18,15 +19,14 @@ from pipeline.jobs import all_assets_job
 from pipeline.progress import progress_logger
 from pipeline.schedules import nightly
 from pipeline.sensors import raw_files_changed
-from resources import IdHashKey, RawFolder, Warehouse
-from resources.exports_folder import ExportsFolder
+from resources import ExportsFolder, IdHashKey, RawFolder, Warehouse
 
 # Configuration comes from the environment at run time (make exports defaults; dagster dev reads .env).
 RESOURCES = {
     "raw_folder": RawFolder(path=dg.EnvVar("ELDERCARE_DATA_RAW")),
     "warehouse": Warehouse(path=dg.EnvVar("ELDERCARE_WAREHOUSE")),
     "id_hash_key": IdHashKey(key=dg.EnvVar("ELDERCARE_ID_HASH_KEY")),
-    "exports": ExportsFolder(),  # ELDERCARE_EXPORTS, read at run time; default var/exports/
+    "exports_folder": ExportsFolder(),  # $ELDERCARE_EXPORTS when set, else var/exports (read at run time)
 }
 
 defs = dg.Definitions(
@@ -37,6 +37,7 @@ defs = dg.Definitions(
         *SCORE_ASSETS,
         *COMPARE_ASSETS,
         *ALERT_ASSETS,
+        *EXPORT_ASSETS,
     ],
     asset_checks=[
         *VALIDATED_CHECKS,

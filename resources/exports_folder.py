@@ -7,14 +7,27 @@ from pathlib import Path
 
 import dagster as dg
 
+from eldercare.exports.settings import ExportSettings, load_settings
+
 DEFAULT_EXPORTS = "var/exports"
 
 
 class ExportsFolder(dg.ConfigurableResource):
-    """Where workbooks for people land; `path` unset means ELDERCARE_EXPORTS at run time, else var/exports/."""
+    """Where the workbooks, the reviewer report and the data docs are written, and the rules they follow.
 
-    path: str = ""
+    `internal: true` (set explicitly in the run's resource config) makes internal, non-public exports: person-level
+    sheets add the masked ID number and every file name carries 内部. Names are masked either way: the warehouse
+    never holds them in clear.
+    """
+
+    path: str = ""  # empty: $ELDERCARE_EXPORTS when set, else var/exports
+    internal: bool = False
+    settings_file: str = ""  # empty: config/exports.yaml of the project
 
     @property
     def root(self) -> Path:
+        """Read when a step runs (never at import): the configured path, $ELDERCARE_EXPORTS, or var/exports."""
         return Path(self.path or os.environ.get("ELDERCARE_EXPORTS") or DEFAULT_EXPORTS)
+
+    def settings(self) -> ExportSettings:
+        return load_settings(self.settings_file or None)

@@ -30,7 +30,7 @@ def july(tmp_path_factory):
     warehouse, exports = base / "wh.duckdb", base / "exports"
     result = dg.materialize(
         [*ALL_ASSETS, *ELDER_MONTHS, *ALERT_ASSETS, *VALIDATED_CHECKS],
-        resources={**resources_for(raw, warehouse), "exports": ExportsFolder(path=str(exports))},
+        resources={**resources_for(raw, warehouse), "exports_folder": ExportsFolder(path=str(exports))},
         tags={"dagster/asset_partition_range_start": "2022-06-01", "dagster/asset_partition_range_end": "2022-07-01",
               "eldercare/as_of": "2022-07-10"},
         raise_on_error=False)

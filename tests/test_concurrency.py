@@ -30,7 +30,8 @@ def test_two_months_started_together_both_land(tmp_path: Path):
     home.mkdir()
     shutil.copy(ROOT / "pipeline" / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(home), "ELDERCARE_DATA_RAW": str(raw),
-           "ELDERCARE_WAREHOUSE": str(warehouse), "ELDERCARE_ID_HASH_KEY": TEST_KEY}
+           "ELDERCARE_WAREHOUSE": str(warehouse), "ELDERCARE_ID_HASH_KEY": TEST_KEY,
+           "ELDERCARE_EXPORTS": str(tmp_path / "exports")}
     # An instance is set up once before runs share it (`make` copies dagster.yaml; the first run or `dagster dev`
     # creates its SQLite storage): two first-ever runs would race to create the same tables.
     subprocess.run([sys.executable, "-c", INIT_INSTANCE], cwd=ROOT, env=env, check=True, timeout=120)

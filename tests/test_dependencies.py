@@ -17,7 +17,6 @@ USED_WITHOUT_IMPORT = {
     "dagster-webserver": "serves the UI of `make ui` (dagster dev)",
     "pyarrow": "the Arrow bridge polars/pandas/DuckDB use for .to_arrow_table() and from_arrow",
     "tabulate": "pandas DataFrame.to_markdown, used for the UI's metadata tables",
-    "great-expectations": "the data docs of the exports (issue 13), imported lazily; lands with them",
 }
 
 

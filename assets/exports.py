@@ -1,0 +1,265 @@
+"""Exports: the official workbooks, the reviewer report and the data docs, written per region under the exports
+folder from the warehouse, so that what is handed on is exactly what was computed.
+
+Thin wiring: read tables by SQL (eldercare.exports.sources), build with eldercare.exports, write files; each file's
+path goes into the materialisation metadata. A table not built yet makes its values 'not computable', never 0.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+
+from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data_docs_check_specs
+from eldercare.exports import data_docs as dd
+from eldercare.exports import files, sources
+from eldercare.exports.declaration import declaration_header, write_declaration
+from eldercare.exports.findings import collect_findings, summarise, write_findings
+from eldercare.exports.indicators import declaration_problems, indicator_table
+from eldercare.exports.report import report_inputs, write_report
+from eldercare.exports.score_sheet import write_score_sheets
+from eldercare.exports.self_evaluation import fund_rows, score_indicators, write_self_evaluation
+from eldercare.exports.shortfall_details import write_shortfall_details
+from eldercare.policy import load_defaults, policy_for
+from resources import ExportsFolder, RawFolder, Warehouse
+
+GROUP = "exports"
+OWNERS = ["team:data-eng"]
+POOL = "duckdb"
+KINDS = {"excel", "duckdb"}
+AS_OF_TAG = "eldercare/as_of"
+FIGURES = dg.AssetKey(["metrics", "figures"])
+SCORES = [dg.AssetKey(["scores", n]) for n in ("indicator_scores", "totals", "departures")]
+REGIONS = dg.AssetKey(["validated", "regions"])
+
+
+def run_as_of(context: dg.AssetExecutionContext) -> dt.date:
+    """The `eldercare/as_of` tag, else the end of the run's last month, else the run's creation date (Beijing)."""
+    tags = context.run.tags
+    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
+    month_end = None
+    if last:
+        first = dt.date.fromisoformat(last[:10])
+        month_end = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+    record = context.instance.get_run_record_by_id(context.run_id)
+    created = record.create_timestamp.timestamp() if record is not None else None
+    return files.as_of_date(tags.get(AS_OF_TAG), month_end, created)
+
+
+def _written(paths: dict[str, object]) -> dict[str, dg.MetadataValue]:
+    """Metadata: every file's path, one entry per region, and the list."""
+    meta = {f"path_{code}": dg.MetadataValue.path(str(p)) for code, p in paths.items()}
+    meta["files"] = dg.MetadataValue.json({code: str(p) for code, p in paths.items()})
+    return meta
+
+
+def _tables(warehouse: Warehouse, names: list[str]) -> tuple[set[str], dict[str, pd.DataFrame | None]]:
+    with warehouse.connect(read_only=False) as con:
+        have = sources.tables(con)
+        return have, {n: sources.read(con, n, have) for n in names}
+
+
+def _missing(context: dg.AssetExecutionContext, frames: dict[str, pd.DataFrame | None]) -> list[str]:
+    missing = [n for n, f in frames.items() if f is None]
+    if missing:
+        context.log.warning(f"tables not built yet, their values are 'not computable': {missing}")
+    return missing
+
+
+ASSET = dict(group_name=GROUP, owners=OWNERS, pool=POOL, kinds=KINDS)
+
+
+@dg.asset(key=["exports", "declaration"], deps=[FIGURES, REGIONS], **ASSET)
+def declaration(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+                exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """项目绩效目标申报表 per region (layout of seed 000): the 12 indicators in order with last year's data and the
+    two targets from region.yaml (`declaration:`; this year's target falls back to `targets:`), this year's value
+    from metrics.figures, and 'not computable: why' where there is none."""
+    as_of = run_as_of(context)
+    _, t = _tables(warehouse, [sources.FIGURES])
+    missing = _missing(context, t)
+    paths, problems = {}, []
+    for region in raw_folder.regions()[0]:
+        header = declaration_header(region)
+        for problem in declaration_problems(region.settings):
+            context.log.warning(f"{region.code} region.yaml: {problem}")
+            problems.append(f"{region.code}: {problem}")
+        table = indicator_table(t[sources.FIGURES], region.code, region.settings)
+        path = files.export_path(exports_folder.root, region.code, region.name, "declaration", exports_folder.internal)
+        paths[region.code] = write_declaration(path, header, table, as_of)
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
+                                          "declaration_problems": problems})
+
+
+@dg.asset(key=["exports", "self_evaluation"], deps=[FIGURES, REGIONS], **ASSET)
+def self_evaluation(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+                    exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """整体绩效目标自评表 per region (layout of seed 001): 全年预算数 A (下达), 全年执行数 B (支出), 执行率 and its score,
+    then each indicator's target, actual, points, score and the reason for a shortfall. Points and the scoring rule:
+    config/exports.yaml `self_evaluation`."""
+    as_of = run_as_of(context)
+    rules = exports_folder.settings().self_evaluation
+    _, t = _tables(warehouse, [sources.FIGURES])
+    missing = _missing(context, t)
+    paths = {}
+    for region in raw_folder.regions()[0]:
+        figures = t[sources.FIGURES]
+        funds = fund_rows(figures, region.code, region.targets.get("budget_wan"), rules.execution_points)
+        scored = score_indicators(indicator_table(figures, region.code, region.settings), rules)
+        goals = declaration_header(region).goals
+        path = files.export_path(exports_folder.root, region.code, region.name, "self_evaluation",
+                                 exports_folder.internal)
+        paths[region.code] = write_self_evaluation(path, region.name, region.project_year, funds, scored,
+                                                   rules.execution_points, as_of, goals)
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing})
+
+
+@dg.asset(key=["exports", "score_sheets"], deps=[*SCORES, REGIONS, dg.AssetKey(["validated", "institutions"])], **ASSET)
+def score_sheets(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+                 exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """绩效评价得分表 per region: one sheet for the project and one per institution, each indicator's maximum, score,
+    rule or evidence, level totals, grade and veto (scores.indicator_scores / totals), overrides marked ※ and every
+    departure from the computed score listed with its reason (scores.departures)."""
+    as_of = run_as_of(context)
+    _, t = _tables(warehouse, [sources.INDICATOR_SCORES, sources.TOTALS, sources.DEPARTURES, "validated.institutions"])
+    missing = _missing(context, {k: v for k, v in t.items() if k.startswith("scores.")})
+    institutions = t["validated.institutions"]
+    scores = t[sources.INDICATOR_SCORES]
+    paths = {}
+    for region in raw_folder.regions()[0]:
+        subjects = [(region.code, f"项目（{region.name}）")]
+        if institutions is not None:
+            inst = institutions[institutions["region_code"] == region.code]
+            subjects += [(r.institution_id, f"{r.institution_id} {r.name}") for r in inst.itertuples()]
+        deps = t[sources.DEPARTURES]
+        path = files.export_path(exports_folder.root, region.code, region.name, "score_sheets", exports_folder.internal)
+        keep = {s for s, _ in subjects}
+        paths[region.code] = write_score_sheets(
+            path, region.name, subjects, scores, t[sources.TOTALS],
+            deps[deps["subject"].isin(keep)] if deps is not None else None, as_of)
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing})
+
+
+def _findings_frames(warehouse: Warehouse) -> tuple[dict, dict]:
+    with warehouse.connect(read_only=False) as con:
+        have = sources.tables(con)
+        frames = {n: sources.read(con, n, have) for n in (sources.FIGURES, "metrics.visit_findings")}
+        frames["short_months"] = sources.short_months(con, have, internal=False)
+        details = sources.finding_details(con, have)
+    return frames, details
+
+
+@dg.asset(key=["exports", "findings"],
+          deps=[FIGURES, REGIONS, *[dg.AssetKey(["metrics", n]) for n in ("visit_findings", "elder_months",
+                                                                          *sources.FINDING_DETAILS)]], **ASSET)
+def findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+             exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """问题清单 per region: findings grouped by category (目标编制 / 业务管理 / 项目产出 / 项目效益, configured in
+    config/exports.yaml) and institution, each with its count and, on the 明细 sheet, the visits (file and row),
+    person-months or beds behind it: visit findings, person-months below a minimum, ineligible registrations, beds
+    above the cap, late or failed beds, overspend, double renovation, figures not computable, targets missed."""
+    as_of = run_as_of(context)
+    rules = exports_folder.settings().findings
+    frames, details = _findings_frames(warehouse)
+    missing = _missing(context, {**frames, **{f"metrics.{k}_detail": v for k, v in details.items()}})
+    paths, counts = {}, {}
+    for region in raw_folder.regions()[0]:
+        indicators = indicator_table(frames[sources.FIGURES], region.code, region.settings)
+        rows = collect_findings(region.code, rules, visit_findings=frames["metrics.visit_findings"],
+                                short_months=frames["short_months"], details=details,
+                                figures=frames[sources.FIGURES], indicators=indicators)
+        path = files.export_path(exports_folder.root, region.code, region.name, "findings", exports_folder.internal)
+        paths[region.code] = write_findings(path, region.name, rows, as_of)
+        counts[region.code] = rows.groupby("category").size().to_dict() if len(rows) else {}
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
+                                          "findings_by_category": dg.MetadataValue.json(counts)})
+
+
+@dg.asset(key=["exports", "shortfall_details"], deps=[REGIONS, dg.AssetKey(["metrics", "elder_months"]),
+                                                      dg.AssetKey(["metrics", "visit_shortfalls"])], **ASSET)
+def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+                      exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """上门服务不达标明细 per region: counts of in-scope person-months below each monthly minimum per institution and
+    month (metrics.visit_shortfalls), and every such person-month with its visits, hours, unrecorded visits and
+    medical visits (metrics.elder_months). Internal exports add the masked ID number."""
+    as_of = run_as_of(context)
+    with warehouse.connect(read_only=False) as con:
+        have = sources.tables(con)
+        short = sources.short_months(con, have, exports_folder.internal)
+        shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
+    missing = _missing(context, {"metrics.elder_months": short, "metrics.visit_shortfalls": shortfalls})
+    paths, counts = {}, {}
+    for region in raw_folder.regions()[0]:
+        s = short[short["region_code"] == region.code] if short is not None else None
+        f = shortfalls[shortfalls["region_code"] == region.code] if shortfalls is not None else None
+        path = files.export_path(exports_folder.root, region.code, region.name, "shortfall_details",
+                                 exports_folder.internal)
+        paths[region.code] = write_shortfall_details(path, region.name, s, f, as_of)
+        counts[region.code] = 0 if s is None else len(s)
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
+                                          "short_person_months": dg.MetadataValue.json(counts)})
+
+
+@dg.asset(key=DATA_DOCS_KEY, deps=[REGIONS, dg.AssetKey(["validated", "visits"])],
+          check_specs=data_docs_check_specs(), group_name=GROUP, owners=OWNERS, pool=POOL,
+          kinds={"great_expectations", "duckdb"})
+def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+              exports_folder: ExportsFolder):
+    """Great Expectations Data Docs per region, beside its report: statistical expectations over aggregates computed
+    in DuckDB (per institution-month: median visit duration, short-visit, open-punch and unrecorded-time shares,
+    visits per elder-month; every month of the evaluation window has visits).
+    Thresholds: config/exports.yaml `data_docs`. Results are WARN asset checks; the visit rows never leave DuckDB."""
+    thresholds = exports_folder.settings().data_docs
+    accepted = raw_folder.regions()[0]
+    defaults = load_defaults()
+    regions = pd.DataFrame([{"region_code": r.code, "window_start": r.window_start, "window_end": r.window_end,
+                             "short_visit_minutes": float(policy_for(r.settings, defaults)["visits"]["short_visit_minutes"])}
+                            for r in accepted], columns=dd.REGION_COLUMNS)
+    with warehouse.connect(read_only=False) as con:
+        frames = dd.aggregates(con, regions)
+    by_region = {code: {k: (None if f is None else f[f["region_code"] == code]) for k, f in frames.items()}
+                 for code in regions["region_code"]}
+    dirs = {code: files.data_docs_dir(exports_folder.root, code) for code in by_region}
+    outcomes = dd.combine(dd.run_suite(by_region, thresholds, dirs))
+    docs = {code: str(folder / "index.html") for code, folder in dirs.items()}
+    yield dg.MaterializeResult(
+        metadata={**{f"path_{c}": dg.MetadataValue.path(p) for c, p in docs.items()},
+                  "files": dg.MetadataValue.json(docs),
+                  "institution_months": 0 if frames["institution_months"] is None else len(frames["institution_months"])},
+        check_results=data_docs_check_results(outcomes, docs))
+
+
+@dg.asset(key=["exports", "report"], deps=[FIGURES, dg.AssetKey(["scores", "totals"]), REGIONS,
+                                           dg.AssetKey(["metrics", "visit_shortfalls"]), findings.key, data_docs.key],
+          group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"html", "duckdb"})
+def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+           exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """评审报告 per region: one self-contained HTML file (inline CSS and SVG, no network) with the 12 headline
+    indicators and budget execution against their targets, charts of monthly visit compliance per institution, cost
+    per bed against the cap, funds by source (下达 / 到位 / 支出) and score by level against its maximum, the findings
+    by category, and a link to the region's Data Docs."""
+    as_of = run_as_of(context)
+    frames, details = _findings_frames(warehouse)
+    with warehouse.connect(read_only=False) as con:
+        have = sources.tables(con)
+        totals = sources.read(con, sources.TOTALS, have)
+        shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
+    figures = frames[sources.FIGURES]
+    rules = exports_folder.settings().findings
+    paths = {}
+    for region in raw_folder.regions()[0]:
+        code = region.code
+        indicators = indicator_table(figures, code, region.settings)
+        rows = collect_findings(code, rules, visit_findings=frames["metrics.visit_findings"],
+                                short_months=frames["short_months"], details=details, figures=figures,
+                                indicators=indicators)
+        docs = files.data_docs_dir(exports_folder.root, code) / "index.html"
+        inputs = report_inputs(region, as_of, indicators, figures, totals, shortfalls, summarise(rows),
+                               f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None,
+                               dd.read_summary(docs.parent))
+        path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)
+        paths[code] = write_report(path, inputs)
+    return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat()})
+
+
+EXPORT_ASSETS = [declaration, self_evaluation, score_sheets, findings, shortfall_details, data_docs, report]

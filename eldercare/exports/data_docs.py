@@ -1,0 +1,193 @@
+"""Statistical expectations (Great Expectations 1.x, imported lazily) over aggregates computed in DuckDB — never the
+visit rows themselves — and the Data Docs site they produce, one per region beside its report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from eldercare.exports.settings import DataDocs
+
+# Per institution-month visit aggregates, computed in DuckDB from validated.visits (one row per institution-month).
+INSTITUTION_MONTHS_SQL = """
+select v.region_code, v.institution_id, strftime(v.month, '%Y-%m') as month,
+       count(*) as visits,
+       count(distinct v.elder_id) as elders,
+       count(*) / count(distinct v.elder_id) as visits_per_elder_month,
+       avg(case when v.checkout_at is null then 1.0 else 0.0 end) as open_punch_share,
+       avg(case when v.duration_recorded then 0.0 else 1.0 end) as unrecorded_time_share,
+       median(v.duration_min) filter (where v.duration_recorded) as median_visit_minutes,
+       quantile_cont(v.duration_min, 0.05) filter (where v.duration_recorded) as p05_visit_minutes,
+       quantile_cont(v.duration_min, 0.95) filter (where v.duration_recorded) as p95_visit_minutes,
+       avg(case when v.duration_recorded and v.duration_min < r.short_visit_minutes then 1.0 else 0.0 end)
+           as short_visit_share
+from validated.visits v join _dd_regions r using (region_code)
+group by all order by 1, 2, 3
+"""
+# Every month of each region's evaluation window with its visit count (0 where none arrived).
+WINDOW_MONTHS_SQL = """
+with months as (
+    select region_code, unnest(generate_series(window_start, window_end, interval 1 month))::date as month
+    from _dd_regions),
+counts as (select region_code, month, count(*) as visits from validated.visits group by all)
+select m.region_code, strftime(m.month, '%Y-%m') as month, coalesce(c.visits, 0) as visits
+from months m left join counts c using (region_code, month) order by 1, 2
+"""
+REGION_COLUMNS = ["region_code", "window_start", "window_end", "short_visit_minutes"]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One named check: the batch it reads, the columns it bounds (threshold key per column), what it means."""
+
+    name: str
+    batch: str
+    bounds: tuple[tuple[str, str, str], ...]  # (column, threshold key, min|max|both)
+    keys: tuple[str, ...]
+    description: str
+
+
+CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec("duration_distribution", "institution_months",
+              (("median_visit_minutes", "median_visit_minutes", "both"),), ("institution_id", "month"),
+              "median recorded visit duration of each institution-month within the configured range"),
+    CheckSpec("short_visit_share", "institution_months", (("short_visit_share", "short_visit_share", "max"),),
+              ("institution_id", "month"), "share of visits shorter than the policy's short-visit length"),
+    CheckSpec("open_punch_share", "institution_months", (("open_punch_share", "open_punch_share", "max"),),
+              ("institution_id", "month"), "share of visits without 签退时间 per institution-month"),
+    CheckSpec("unrecorded_time_share", "institution_months",
+              (("unrecorded_time_share", "unrecorded_time_share", "max"),), ("institution_id", "month"),
+              "share of visits whose time was not recorded per institution-month"),
+    CheckSpec("visits_per_elder_month", "institution_months",
+              (("visits_per_elder_month", "visits_per_elder_month", "both"),), ("institution_id", "month"),
+              "mean visits per served elder and month in a plausible range"),
+    CheckSpec("month_coverage", "window_months", (("visits", "visits_per_window_month", "both"),), ("month",),
+              "every month of the evaluation window has visit records"),
+)
+CHECK_NAMES = tuple(c.name for c in CHECKS)
+
+
+def aggregates(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The two aggregate frames (institution_months, window_months) for the regions given
+    (REGION_COLUMNS: window bounds as first days of month, the policy's short-visit minutes)."""
+    con.register("_dd_regions", regions[REGION_COLUMNS])
+    try:
+        have = {t for (t,) in con.execute("select table_name from information_schema.tables "
+                                          "where table_schema = 'validated'").fetchall()}
+        out = {}
+        out["institution_months"] = con.execute(INSTITUTION_MONTHS_SQL).df() if "visits" in have else None
+        out["window_months"] = con.execute(WINDOW_MONTHS_SQL).df() if "visits" in have else None
+        return out
+    finally:
+        con.unregister("_dd_regions")
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    success: bool | None  # None: nothing to check (the table is missing or empty)
+    evaluated: int = 0
+    unexpected: int = 0
+    failing: list[str] = field(default_factory=list)  # "region institution month: value"
+    description: str = ""
+
+
+def _expectation(gx, column: str, rng, side: str, meta: dict):
+    kwargs = {"column": column, "meta": meta}
+    if side in ("min", "both") and rng.min is not None:
+        kwargs["min_value"] = rng.min
+    if side in ("max", "both") and rng.max is not None:
+        kwargs["max_value"] = rng.max
+    return gx.expectations.ExpectColumnValuesToBeBetween(**kwargs)
+
+
+SUMMARY_FILE = "checks.json"  # beside the Data Docs: what the report shows offline (aggregates only, no person)
+
+
+def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thresholds: DataDocs,
+              docs_dirs: dict[str, Path]) -> dict[str, dict[str, CheckOutcome]]:
+    """Validate each region's aggregates with one suite per batch and rebuild each region's Data Docs in
+    docs_dirs[code] (the previous site is removed first, so pages do not pile up run after run), with a
+    checks.json summary beside them. Returns the outcome of each check per region. Ephemeral context: GX's own
+    configuration is never written into the repository."""
+    import great_expectations as gx  # lazy: 2–7 s of import, only when data docs are built
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = ctx.data_sources.add_pandas("aggregates")
+    definitions = {}
+    for batch in sorted({c.batch for c in CHECKS}):
+        asset = source.add_dataframe_asset(batch)
+        suite = ctx.suites.add(gx.ExpectationSuite(name=batch))
+        for check in (c for c in CHECKS if c.batch == batch):
+            for column, key, side in check.bounds:
+                suite.add_expectation(_expectation(gx, column, getattr(thresholds, key), side,
+                                                   {"check": check.name, "keys": list(check.keys)}))
+        definitions[batch] = (asset.add_batch_definition_whole_dataframe(f"{batch}_whole"), suite)
+    per_region = {}
+    for code, frames in frames_by_region.items():
+        folder = Path(docs_dirs[code]).resolve()  # GX's file store takes absolute paths only
+        shutil.rmtree(folder, ignore_errors=True)
+        site = f"region_{code}"
+        ctx.add_data_docs_site(site, {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                                      "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                                        "base_directory": str(folder)},
+                                      "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+        outcomes = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
+        for batch, (bd, suite) in definitions.items():
+            frame = frames.get(batch)
+            if frame is None or not len(frame):
+                continue
+            keys = sorted({k for c in CHECKS if c.batch == batch for k in c.keys})
+            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{code}_{batch}", data=bd, suite=suite))
+            cp = ctx.checkpoints.add(gx.Checkpoint(
+                name=f"{code}_{batch}", validation_definitions=[vd],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[site])],
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": keys}))
+            result = cp.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
+            for r in list(result.run_results.values())[0].results:
+                meta = r.expectation_config.meta or {}
+                out = outcomes[meta["check"]]
+                res = r.result or {}
+                out.success = bool(r.success) and (out.success is not False)
+                out.evaluated += int(res.get("element_count") or 0)
+                out.unexpected += int(res.get("unexpected_count") or 0)
+                column = r.expectation_config.kwargs["column"]
+                for item in (res.get("unexpected_index_list") or [])[:20]:
+                    where = " ".join(str(item.get(k, "")) for k in meta.get("keys", []))
+                    out.failing.append(f"{code} {where}: {column}={_rounded(item.get(column))}")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SUMMARY_FILE).write_text(json.dumps([asdict(o) for o in outcomes.values()], ensure_ascii=False,
+                                                      indent=1), encoding="utf-8")
+        per_region[code] = outcomes
+    return per_region
+
+
+def _rounded(value):
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def combine(per_region: dict[str, dict[str, CheckOutcome]]) -> dict[str, CheckOutcome]:
+    """One outcome per check over all regions: failed if it failed anywhere, not evaluated if nowhere."""
+    out = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
+    for outcomes in per_region.values():
+        for name, o in outcomes.items():
+            total = out[name]
+            if o.success is not None:
+                total.success = o.success and total.success is not False
+            total.evaluated += o.evaluated
+            total.unexpected += o.unexpected
+            total.failing += o.failing
+    return out
+
+
+def read_summary(folder: Path) -> list[dict] | None:
+    """The checks.json a region's data docs left, or None when they were not built."""
+    path = Path(folder) / SUMMARY_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -1,0 +1,46 @@
+"""Export file names, the as-of date of a run, and the exports configuration's validation."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from eldercare.exports.files import as_of_date, export_path, written_files
+from eldercare.exports.settings import DEFAULTS_FILE, load_settings
+
+
+def test_public_and_internal_names():
+    assert export_path("var/exports", "370399", "示例区", "declaration") == \
+        Path("var/exports/370399/370399_示例区_项目绩效目标申报表.xlsx")
+    assert export_path("x", "370399", "示例区", "shortfall_details", internal=True).name == \
+        "370399_示例区_上门服务不达标明细_内部.xlsx"
+    assert export_path("x", "370399", "示例区", "report").suffix == ".html"
+
+
+def test_as_of_date_prefers_the_tag_then_the_month_end_then_the_run_creation_in_beijing():
+    assert as_of_date("2023-01-15", dt.date(2022, 12, 31), 0) == dt.date(2023, 1, 15)
+    assert as_of_date(None, dt.date(2022, 12, 31), 0) == dt.date(2022, 12, 31)
+    # 2022-12-31 17:00 UTC is 2023-01-01 01:00 in Asia/Shanghai
+    created = dt.datetime(2022, 12, 31, 17, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert as_of_date(None, None, created) == dt.date(2023, 1, 1)
+
+
+def test_written_files_lists_workbooks_reports_and_data_docs(tmp_path):
+    for name in ("370399/a.xlsx", "370399/b.html", "370399/数据质量文档/index.html", "370399/数据质量文档/x/y.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in written_files(tmp_path)] == \
+        ["370399/a.xlsx", "370399/b.html", "370399/数据质量文档/index.html"]
+
+
+def test_configuration_is_validated(tmp_path):
+    doc = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    assert sum(doc["self_evaluation"]["indicator_points"].values()) + doc["self_evaluation"]["execution_points"] == 100
+    doc["findings"]["categories"]["open_punch"] = "其他"
+    bad = tmp_path / "exports.yaml"
+    bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match="其他"):
+        load_settings(bad)
+    assert load_settings().data_docs.open_punch_share.max == 0.05
