@@ -40,11 +40,8 @@ def run(months: list[str] | None = None) -> int:
     warehouse = Warehouse(path=os.environ.get("ELDERCARE_WAREHOUSE", "var/warehouse.duckdb"))
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
               for e in result.get_asset_check_evaluations()]
-    print_summary(warehouse, checks, run_id=result.run_id, success=result.success)
     exports = written_files(os.environ.get("ELDERCARE_EXPORTS", "var/exports"))
-    print(f"\nexports (workbooks, reviewer report, data docs): {len(exports)} file(s)")
-    for path in exports:
-        print(f"  {path}")
+    print_summary(warehouse, checks, run_id=result.run_id, success=result.success, exports=exports)
     return 0 if result.success and all(p or sev == "WARN" for _, _, p, sev in checks) else 1
 
 

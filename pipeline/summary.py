@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from eldercare.compare.report import summary_lines as compare_lines
 from eldercare.rubrics.summary import score_summary_lines
+from pipeline.alerts_summary import backtest_text
 from resources import Warehouse
 
 LISTED = 12  # lines per list before "… and N more": a national run has hundreds of regions
 TABLES = ["regions", "institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits"]
 
 
-def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]], run_id: str, success: bool) -> None:
+def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]], run_id: str, success: bool,
+                  exports: list | None = None) -> None:
     """Print the run's outcome from the warehouse (never clear personal data: tables hold none)."""
     with warehouse.connect(read_only=True) as con:
         have = {t for (t,) in con.execute(
@@ -49,6 +51,16 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
         for line in compare_lines(con):
             print(line if line.startswith("  ") else f"\n{line}")
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
+    backtest = backtest_text(warehouse).splitlines()
+    print("\n" + "\n".join(backtest[:2 * LISTED]))
+    if len(backtest) > 2 * LISTED:
+        print(f"  … and {len(backtest) - 2 * LISTED} more lines (alerts.backtest)")
+    if exports is not None:
+        print(f"\nexports (workbooks, reviewer report, data docs, call lists): {len(exports)} file(s)")
+        for path in exports[:LISTED]:
+            print(f"  {path}")
+        if len(exports) > LISTED:
+            print(f"  … and {len(exports) - LISTED} more")
     passed = sum(1 for c in checks if c[2])
     warned = sum(1 for c in checks if not c[2] and c[3] == "WARN")
     print(f"\nchecks: {passed} passed, {len(checks) - passed - warned} failed, {warned} warnings")
