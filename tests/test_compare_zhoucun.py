@@ -3,6 +3,8 @@ only_published (Q23, who died on 2022-06-05), and the rubric indicator shows wha
 The evaluator's list is rebuilt here from its own words and the table carried in tests/fixtures."""
 
 import dagster as dg
+from pathlib import Path
+
 import pytest
 
 from assets.compare import COMPARE_ASSETS
@@ -10,19 +12,7 @@ from checks.compare_checks import COMPARE_CHECKS
 from conftest import EVERY_CHECK, EVERYTHING, query, resources_for
 from tests.zhoucun_fixture import build, read_table
 
-RUBRICS = {
-    "zhoucun_2022_project": """id: zhoucun_2022_project
-indicators:
-  - {level1: 产出, level2: 产出数量, name: 居家上门护理服务次数, points: 4,
-     rule: {kind: per_occurrence_deduction, metric: short_person_months_visits, deduction: 0.5, floor: 0}}
-""",
-    "zhoucun_2022_institution": """id: zhoucun_2022_institution
-subject: institution
-indicators:
-  - {name: 居家上门护理服务次数, points: 15,
-     rule: {kind: per_occurrence_deduction, metric: short_person_months_visits, deduction: 0.5, floor: 0}}
-""",
-}
+RUBRICS = Path(__file__).resolve().parents[1] / "config" / "rubrics"  # the shipped rubric files
 
 
 def published_list() -> list[tuple[str, str]]:
@@ -47,10 +37,7 @@ def reconciled(tmp_path_factory):
     (folder / "published" / "scores.csv").write_text(
         "rubric,subject,indicator,score\nzhoucun_2022_project,370306,居家上门护理服务次数,0\n"
         "zhoucun_2022_institution,QYT,居家上门护理服务次数,0\n", encoding="utf-8")
-    rubrics = root / "rubrics"
-    rubrics.mkdir()
-    for name, text in RUBRICS.items():
-        (rubrics / f"{name}.yaml").write_text(text, encoding="utf-8")
+    rubrics = RUBRICS
     warehouse = root / "w.duckdb"
     config = {"rubrics_dir": str(rubrics)}
     result = dg.materialize(

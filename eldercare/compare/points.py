@@ -10,15 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from eldercare.metrics.catalogue import CATALOGUE
+from eldercare.rubrics.model import DeductionRule, load_rubric
 
 # metric ids of metrics.figures -> the shortfall metric of metrics.visit_shortfalls
 SHORTFALL_METRICS = {"short_person_months_visits": "visits", "short_person_months_minutes": "hours",
                      "short_person_months_medical": "medical_visits"}
-_NAME_KEYS = ("name", "indicator", "title")
-_POINT_KEYS = ("max_points", "points", "max_score", "score")
-_DEDUCTION_KEYS = ("deduction", "deduct", "per_occurrence", "each", "points_each", "deduction_each", "per_unit",
-                   "deduction_per_occurrence", "per_occurrence_deduction")
 
 
 @dataclass(frozen=True)
@@ -47,61 +44,20 @@ def points_difference(max_points: float, deduction_each: float, published: int, 
             - indicator_points(max_points, deduction_each, published)}
 
 
-def _walk(node, parent_key=None):
-    if isinstance(node, dict):
-        yield node, parent_key
-        for key, value in node.items():
-            yield from _walk(value, key)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value, parent_key)
-
-
-def _near(node: dict):
-    """The indicator's own mapping and the mappings directly inside it (its `rule:`), not deeper levels."""
-    yield node
-    yield from (v for v in node.values() if isinstance(v, dict))
-
-
-def _number(node: dict, keys: tuple[str, ...]) -> float | None:
-    for found in _near(node):
-        for key in keys:
-            value = found.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return abs(float(value))
-    return None
-
-
-def _metric(node: dict) -> str | None:
-    for found in _near(node):
-        for key in ("metric", "metrics", "reads", "input"):
-            values = found.get(key)
-            for value in values if isinstance(values, list) else [values]:
-                if isinstance(value, str) and value in SHORTFALL_METRICS:
-                    return SHORTFALL_METRICS[value]
-    return None
-
-
 def rubric_deductions(rubrics_dir: Path, rubric: str) -> tuple[list[Deduction], str | None]:
-    """The per-occurrence deductions bound to shortfall metrics in `<rubrics_dir>/<rubric>.yaml`, or ([], why not)."""
+    """The per-occurrence deductions bound to shortfall metrics in `<rubrics_dir>/<rubric>.yaml`, or ([], why not).
+
+    The file is read by the rubric engine's own model (one reader of rubric files): `kind: deduction` with `per` and a
+    shortfall `metric`.
+    """
     path = Path(rubrics_dir) / f"{rubric}.yaml"
     if not path.exists():
         return [], f"no rubric file {path.name}: count difference only"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    subject = str(doc.get("subject") or doc.get("subjects") or doc.get("level") or "") if isinstance(doc, dict) else ""
-    per_institution = "institution" in subject or rubric.endswith("_institution")
-    out, seen = [], set()
-    for node, key in _walk(doc):
-        name = next((node[k] for k in _NAME_KEYS if isinstance(node.get(k), str)), None) or (
-            key if isinstance(key, str) and key not in ("rule", "indicators") else None)
-        metric = _metric(node)
-        if not name or not metric or name in seen:
-            continue
-        each, points = _number(node, _DEDUCTION_KEYS), _number(node, _POINT_KEYS)
-        if each is None or points is None:
-            continue
-        seen.add(name)
-        out.append(Deduction(rubric, name, metric, each, points, per_institution))
+    model = load_rubric(path, CATALOGUE)
+    out = [Deduction(rubric, key, SHORTFALL_METRICS[ind.rule.metric], ind.rule.per, ind.points,
+                     model.subject == "institution")
+           for key, _, _, ind in model.indicators()
+           if isinstance(ind.rule, DeductionRule) and ind.rule.metric in SHORTFALL_METRICS]
     return out, None if out else f"{path.name} binds no per-occurrence deduction to a shortfall metric: count only"
 
 

@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from eldercare.compare import VARIANTS_DIR
+from pathlib import Path
+
 from eldercare.compare.points import indicator_points, points_difference, rubric_deductions
 from eldercare.compare.variants import VariantRefused, find_variant, load_variants, rules_for
 
@@ -49,23 +51,13 @@ def test_points_per_household_month_with_the_floor():
     assert points_difference(15, 0.5, published=25, computed=24)["points_difference"] == 0.5  # 2.5 → 3.0
 
 
-RUBRIC = """id: zhoucun_2022_institution
-subject: institution
-indicators:
-  - level1: 产出
-    name: 居家上门护理服务次数
-    points: 15
-    rule: {kind: per_occurrence_deduction, metric: short_person_months_visits, deduction: 0.5, floor: 0}
-  - name: 服务机构合规性
-    points: 10
-    rule: {kind: judgment}
-"""
+RUBRICS = Path(__file__).resolve().parents[3] / "config" / "rubrics"
 
 
 def test_rubric_deduction_found_by_metric_or_reported_missing(tmp_path):
-    (tmp_path / "zhoucun_2022_institution.yaml").write_text(RUBRIC, encoding="utf-8")
-    [found], why = rubric_deductions(tmp_path, "zhoucun_2022_institution")
+    found, why = rubric_deductions(RUBRICS, "zhoucun_2022_institution")
     assert why is None
-    assert (found.indicator, found.metric, found.deduction_each, found.max_points, found.per_institution) == \
-        ("居家上门护理服务次数", "visits", 0.5, 15.0, True)
+    # the shipped institution rubric: 15 points each, 0.5 per short household-month (每存在1户1月…扣0.5分)
+    assert [(d.indicator, d.metric, d.deduction_each, d.max_points, d.per_institution) for d in found] == [
+        ("居家上门护理服务次数", "visits", 0.5, 15.0, True), ("居家上门累计服务时长", "hours", 0.5, 15.0, True)]
     assert rubric_deductions(tmp_path, "absent") == ([], "no rubric file absent.yaml: count difference only")
