@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from eldercare.metrics.catalogue import CATALOGUE
 from eldercare.rubrics.model import DeductionRule, load_rubric
 
