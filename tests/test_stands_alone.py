@@ -18,3 +18,9 @@ def test_no_file_reaches_outside_the_project():
                 if any(n in text for n in needles):
                     offenders.append(str(path.relative_to(ROOT)))
     assert offenders == [], f"files that read outside the project: {offenders}"
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by basename (no packages under tests/): two of the same name break collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
