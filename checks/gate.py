@@ -26,9 +26,9 @@ def _reason(check: str, header: str | None, value: object) -> tuple[str, str]:
     return rule, template.format(header=header or "row", value=value)
 
 
-def gate_pandas(df: pd.DataFrame, model, headers: dict[str, str], key: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Validate a small ledger's typed rows; return the rows that pass (model columns) and the issues of the rest."""
-    schema = model.to_schema()
+def gate_pandas(df: pd.DataFrame, schema, headers: dict[str, str], key: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Validate a small ledger's typed rows against its pandas schema; return the rows that pass (schema columns)
+    and the issues of the rest."""
     df = df.reset_index(drop=True).copy()
     for name in schema.columns:
         if name not in df.columns:
@@ -64,12 +64,12 @@ def gate_pandas(df: pd.DataFrame, model, headers: dict[str, str], key: tuple[str
     return valid[list(schema.columns)].reset_index(drop=True), issues
 
 
-def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def gate_polars(df: pl.DataFrame, schema, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate visit rows with the polars model; return (rows that pass, issues frame) without a Python loop per row.
 
     The issues frame has source_file, source_row, column, header, value, rule, reason.
     """
-    issues = polars_failures(df, model, headers)
+    issues = polars_failures(df, schema, headers)
     if not issues.height:
         return df, issues.drop("_pos").with_columns(pl.lit(None, pl.Utf8).alias("source_file"),
                                                     pl.lit(None, pl.Int64).alias("source_row"))
@@ -83,14 +83,13 @@ def with_lineage(issues: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
                                df["source_row"].gather(issues["_pos"]).alias("source_row")).drop("_pos")
 
 
-def polars_failures(df: pl.DataFrame, model, headers: dict[str, str]) -> pl.DataFrame:
-    """Validate rows lazily with the polars model: one issue per failing row and check, with `_pos`, the row's
+def polars_failures(df: pl.DataFrame, schema, headers: dict[str, str]) -> pl.DataFrame:
+    """Validate rows lazily with a polars schema: one issue per failing row and check, with `_pos`, the row's
     position in `df`, and column, header, value, rule and reason. `df` itself is not copied or filtered here.
     """
-    schema = model.to_schema()
     df = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
     try:
-        model.validate(df, lazy=True)
+        schema.validate(df, lazy=True)
         failures = pl.DataFrame(schema={"index": pl.Int64, "column": pl.Utf8, "check": pl.Utf8, "failure_case": pl.Utf8})
     except pandera.errors.SchemaErrors as err:
         fc = err.failure_cases
@@ -125,7 +124,3 @@ def _as_text(df: pl.DataFrame, col: str) -> pl.Expr:
         return pl.col(col).dt.strftime("%Y-%m-%d %H:%M:%S")
     return pl.col(col).cast(pl.Utf8)
 
-
-def missing_references(values: pd.Series, known: set[str]) -> pd.Series:
-    """True where a foreign key is set but not among the known keys."""
-    return values.notna() & ~values.isin(known)

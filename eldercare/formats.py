@@ -53,12 +53,31 @@ def _is_missing(v: Any) -> bool:
     return False
 
 
-def clean_text(v: Any) -> str | None:
-    """Cell value as stripped half-width text; None for blank, NaN or NA. Never truncates."""
+#: Unicode White_Space, the set polars' strip_chars() removes (Python's str.strip() also removes \x1c-\x1f).
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+               + "\u2028\u2029\u202f\u205f\u3000")
+
+
+def clean_code(v: Any) -> str | None:
+    """A code or number cell (ids, vocabulary values, amounts, dates) as stripped half-width text: `Ｅ００１` is
+    `E001`. None for blank, NaN or NA. Never truncates."""
     if _is_missing(v):
         return None
-    text = to_halfwidth(str(v)).strip()
+    text = to_halfwidth(str(v)).strip(WHITE_SPACE)
     return text or None
+
+
+def clean_text(v: Any) -> str | None:
+    """A free-text cell (说明, item names, purposes) kept as written, only stripped at both ends: its Chinese
+    punctuation （，；） stays. None for blank, NaN or NA. Never truncates."""
+    if _is_missing(v):
+        return None
+    text = str(v).strip(WHITE_SPACE)
+    return text or None
+
+
+#: A totals row (合计 / 总计 / 小计 / 累计, spaces allowed between the characters), judged on its first written cell.
+TOTALS_RE = r"^\s*(?:合\s*计|总\s*计|小\s*计|累\s*计)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -243,7 +262,7 @@ def parse_date(v: Any) -> Parsed[dt.date]:
         return _numeric_date(f, str(v))
     if not isinstance(v, str):
         return Parsed(None, f"not a date: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     if _NUMBER.match(text):
@@ -272,7 +291,7 @@ def parse_datetime(v: Any) -> Parsed[dt.datetime]:
     if f is None:
         if not isinstance(v, str):
             return Parsed(None, f"not a date and time: {v!r}")
-        text = clean_text(v)
+        text = clean_code(v)
         if text is None:
             return Parsed(None, None)
         if _NUMBER.match(text):
@@ -336,7 +355,7 @@ def _parse_money(v: Any, default_factor: Decimal) -> Parsed[float]:
         return Parsed(_yuan(amount, default_factor), None)
     if not isinstance(v, str):
         return Parsed(None, f"not an amount of money: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     m = _MONEY.match(text.replace("\u2212", "-").lower())
@@ -392,7 +411,7 @@ def parse_duration_minutes(v: Any) -> Duration:
         return Duration(f, True, None)
     if not isinstance(v, str):
         return Duration(None, False, f"not a duration: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Duration(None, False, None)
     low = text.lower()
@@ -437,7 +456,7 @@ def parse_int(v: Any) -> Parsed[int]:
         return Parsed(int(v), None)
     if not isinstance(v, str):
         return Parsed(None, f"not a whole number: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     m = _INT.match(text)
@@ -466,7 +485,7 @@ def parse_bool(v: Any) -> Parsed[bool]:
         return Parsed(None, f"not yes or no: {v!r}")
     if not isinstance(v, str):
         return Parsed(None, f"not yes or no: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     low = text.lower()
@@ -490,7 +509,7 @@ def normalise_id_number(v: Any) -> str | None:
     """ID number as text: half-width, every space removed, lowercase x upper-cased; None when blank."""
     if isinstance(v, float) and not math.isnan(v) and v.is_integer() and abs(v) < 2**53:
         v = int(v)  # exact for 15-digit IDs stored as numbers; 18-digit ones are already lossy
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return None
     text = "".join(text.translate(_INVISIBLE).split()).upper()

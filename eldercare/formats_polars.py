@@ -31,11 +31,11 @@ _HAS_FULLWIDTH_RE = r"[\x{FF01}-\x{FF5E}\x{3000}]"
 # Routes, cheapest first; every row takes at most one: the platform export spelling (strptime at
 # once), everyday written forms (separators mapped, then strptime), anything else DATETIME_RE accepts
 # (captured and zero-padded), Excel serials.
-_CANONICAL_RE = (
+CANONICAL_DATETIME_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2} "
     r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?$"
 )
-_CANONICAL_FMT = "%Y-%m-%d %H:%M:%S"
+CANONICAL_DATETIME_FMT = "%Y-%m-%d %H:%M:%S"
 # Everyday written forms with no stray spaces: 2022/9/1 8:30, 2022.9.1 08:30:15, 2022年9月1日 8时30分.
 _SIMPLE_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}"
@@ -78,6 +78,25 @@ def _normalise_stage() -> dict[str, pl.Expr]:
     return {"norm": pl.coalesce(wide, raw).str.strip_chars()}
 
 
+# Cells that code cleaning changes: whitespace at either end, or a full-width character. Every other cell is left
+# as it is (no copy of 3M strings), which is what replacing and stripping would give it anyway.
+_NEEDS_CLEANING_RE = r"^\s|\s$|" + _HAS_FULLWIDTH_RE
+
+
+def code_expr(col: str) -> pl.Expr:
+    """`formats.clean_code` of every cell: full-width ASCII made half-width, stripped, blank -> null (`Ｅ００１` -> `E001`)."""
+    c = _source(col)
+    cleaned = pl.when(c.str.contains(_NEEDS_CLEANING_RE)).then(
+        c.str.replace_many(FULLWIDTH_CHARS, HALFWIDTH_CHARS).str.strip_chars()).otherwise(c)
+    return pl.when(cleaned != "").then(cleaned).alias(col)
+
+
+def text_expr(col: str) -> pl.Expr:
+    """`formats.clean_text` of every cell: free text as written, only stripped; blank -> null."""
+    stripped = _source(col).str.strip_chars()
+    return pl.when(stripped != "").then(stripped).alias(col)
+
+
 def _datetime_stages() -> list[dict[str, pl.Expr]]:
     norm, rest, text = _f("norm"), _f("rest"), _f("simple_text")
     # General route: the shared DATETIME_RE, captured, range-checked, zero-padded, parsed.
@@ -104,11 +123,11 @@ def _datetime_stages() -> list[dict[str, pl.Expr]]:
     dtype = pl.Datetime("us")
     return [
         _normalise_stage(),
-        {"canonical": norm.str.contains(_CANONICAL_RE)},
+        {"canonical": norm.str.contains(CANONICAL_DATETIME_RE)},
         {
             # cache=False: punch times to the second are mostly distinct, a cache only costs time here
             "fast": _only(_f("canonical"), norm.str.slice(0, 19)).str.strptime(
-                dtype, _CANONICAL_FMT, strict=False, cache=False
+                dtype, CANONICAL_DATETIME_FMT, strict=False, cache=False
             ),
             "rest": _only(~_f("canonical"), norm),
         },
@@ -124,10 +143,10 @@ def _datetime_stages() -> list[dict[str, pl.Expr]]:
         {
             # each strptime sees only its own rows: parsing unpadded text is the slow part
             "simple_dt": pl.coalesce(
-                _only(_f("with_seconds"), text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+                _only(_f("with_seconds"), text).str.strptime(dtype, CANONICAL_DATETIME_FMT, strict=False),
                 _only(~_f("with_seconds"), text).str.strptime(dtype, _SHORT_FMT, strict=False),
             ),
-            "written_dt": _only(written_ok, written_text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+            "written_dt": _only(written_ok, written_text).str.strptime(dtype, CANONICAL_DATETIME_FMT, strict=False),
             "serial_dt": _only(serial_ok, serial_us).cast(dtype),
         },
         {"result": pl.coalesce(_f("fast"), _f("simple_dt"), _f("written_dt"), _f("serial_dt"))},
@@ -169,6 +188,14 @@ def _duration_stages() -> list[dict[str, pl.Expr]]:
         {"minutes": pl.coalesce(_f("plain_min"), _f("clock_min"), _f("unit_min"))},
         {"garbage": ~_f("unknown") & _f("minutes").is_null()},
     ]
+
+
+def duration_parts_expr(col: str) -> pl.Expr:
+    """A struct of `minutes`, `unknown` and `garbage` for each duration cell, in one pass of the general parser."""
+    e = pl.struct(_source(col).alias("raw"))
+    for stage in _duration_stages():
+        e = e.struct.with_fields(**stage)
+    return e.alias(col)
 
 
 def duration_minutes_expr(col: str) -> pl.Expr:

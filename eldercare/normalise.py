@@ -6,17 +6,19 @@ Nothing downstream of this module ever sees them in clear.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from eldercare import formats
-from eldercare.ledgers import Ledger
+from eldercare.contract import Vocabulary
+from eldercare.ledgers import Column, Ledger
 from eldercare.privacy import keyed_hash, mask_id, mask_name
 from eldercare.readers import FormulaWithoutValue, RawTable
 
-TOTALS = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|累\s*计)")
+TOTALS = re.compile(formats.TOTALS_RE)
 PII_KINDS = ("id_number", "person_name")
 
 
@@ -58,16 +60,15 @@ def _is_blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and pd.isna(cell))
 
 
-def _parse(kind: str, cell: object, unit: str | None, choices: dict | None) -> tuple[object, str | None]:
-    if kind in ("text", "code", "person_name"):
+def parse_cell(kind: str, cell: object, unit: str | None = None,
+               vocabulary: Vocabulary | None = None) -> tuple[object, str | None]:
+    """One cell of a kind, the scalar way: (value, None), (None, reason), or (None, None) when blank."""
+    if kind in ("text", "person_name"):
         return formats.clean_text(cell), None
-    if kind == "enum":
-        text = formats.clean_text(cell)
-        if text is None:
-            return None, None
-        if text in choices:
-            return choices[text], None
-        return None, f"'{text}' is not one of: {' / '.join(dict.fromkeys(choices))}"
+    if kind == "code":
+        return formats.clean_code(cell), None
+    if kind in ("enum", "label"):
+        return vocabulary.lookup(formats.clean_code(cell))
     if kind == "date":
         return formats.parse_date(cell)
     if kind == "datetime":
@@ -78,6 +79,9 @@ def _parse(kind: str, cell: object, unit: str | None, choices: dict | None) -> t
         return formats.parse_int(cell)
     if kind == "bool":
         return formats.parse_bool(cell)
+    if kind == "duration":
+        d = formats.parse_duration_minutes(cell)
+        return d.minutes, d.error
     if kind == "id_number":
         number = formats.normalise_id_number(cell)
         if number is None:
@@ -87,8 +91,22 @@ def _parse(kind: str, cell: object, unit: str | None, choices: dict | None) -> t
     raise ValueError(f"unknown column kind {kind}")
 
 
-def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str) -> Normalised:
-    """Parse every record of a raw ledger; rows with any unreadable cell become issues, the rest typed rows."""
+def after_as_of_reason(header: str, value: object, as_of: dt.date) -> str:
+    """What a clerk reads about a date that lies after the run's as-of date."""
+    return (f"{header}: {value} is after the run's as-of date {as_of.isoformat()}: "
+            "a date that cannot be in the future; check it")
+
+
+def _after_as_of(col: Column, value: object, as_of: dt.date | None) -> bool:
+    if as_of is None or value is None or not col.not_after_as_of:
+        return False
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return day > as_of
+
+
+def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | None = None) -> Normalised:
+    """Parse every record of a raw ledger; rows with any unreadable cell become issues, the rest typed rows.
+    With `as_of`, a date the contract says cannot lie in the future is an issue when it is after that day."""
     out: list[dict] = []
     issues: list[RowIssue] = []
     blank = 0
@@ -104,7 +122,7 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str) -> Normalised:
             continue
         row: dict = {"source_row": number}
         row_issues: list[RowIssue] = []
-        unit_cell = formats.clean_text(cells.get("unit")) if "unit" in cells else None
+        unit_cell = formats.clean_code(cells.get("unit")) if "unit" in cells else None
         for col in columns:
             cell = cells.get(col.name)
             header = raw.headers.get(col.name)
@@ -114,13 +132,17 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str) -> Normalised:
                                            f"{header}: {cell!r}; open and save the file in Excel, or type the value"))
                 continue
             unit = (unit_cell if col.name == "amount_yuan" and unit_cell else None) or raw.units.get(col.name)
-            value, error = _parse(col.kind, cell, unit, col.choices)
+            value, error = parse_cell(col.kind, cell, unit, col.vocabulary)
             if error:
                 row_issues.append(RowIssue(number, col.name, header, shown, f"bad_{col.kind}", f"{header}: {error}"))
                 continue
             if value is None and col.required:
                 row_issues.append(RowIssue(number, col.name, header, shown, "missing_required",
                                            f"{header}: required value is empty"))
+                continue
+            if _after_as_of(col, value, as_of):
+                row_issues.append(RowIssue(number, col.name, header, str(value), "after_as_of",
+                                           after_as_of_reason(header, value, as_of)))
                 continue
             if col.kind == "person_name":
                 row["name_masked"] = mask_name(value)

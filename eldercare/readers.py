@@ -113,7 +113,7 @@ def _read_workbook(path: Path, source_file: str) -> list[Grid]:
     return grids
 
 
-def _match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
+def match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
     """Find the header row(s) of a grid: (index of first data row, col->canonical, col->header, col->unit)."""
     index = alias_index(ledger)
     best = None
@@ -146,7 +146,7 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     grids = grids if grids is not None else read_grids(path, source_file)
     candidates = []
     for grid in grids:
-        found = _match_header(grid, ledger)
+        found = match_header(grid, ledger)
         if found is None:
             continue
         canon = set(found[1].values())

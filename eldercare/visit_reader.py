@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from eldercare.ledgers import VISITS, alias_index, header_key
-from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, _match_header, decode_text, read_ledger
+from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, match_header, decode_text, read_ledger
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
 
@@ -64,7 +64,7 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _decode(data: bytes, source_file: str) -> tuple[bytes, str, str]:
+def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
     """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
     UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
     body = data[3:] if data.startswith(UTF8_BOM) else data
@@ -77,10 +77,10 @@ def _decode(data: bytes, source_file: str) -> tuple[bytes, str, str]:
 
 
 def _read_csv(path: Path, source_file: str) -> VisitFile:
-    payload, head_text, encoding = _decode(path.read_bytes(), source_file)
+    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
     head = head_text.splitlines()[:HEADER_SCAN_ROWS]
     grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
-    found = _match_header(grid, VISITS)
+    found = match_header(grid, VISITS)
     if found is None:
         raise LedgerRefused(source_file, "no header row of 上门服务记录 found in the first lines")
     data_start, hits, texts, _ = found

@@ -1,24 +1,26 @@
-"""Load one small ledger for every region: read → normalise → foreign keys → pandera gate → valid / quarantine.
+"""Load one small ledger for every region: read → normalise → foreign keys → gate → valid / quarantine.
 
-Plain Python (no Dagster): the assets in `assets/validated.py` call it and write what it returns.
+Plain Python (no Dagster): `assets/validated.py` calls it with the ledger's pandera gate (from `checks/`) and
+writes what it returns.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 
-from checks.gate import gate_pandas, missing_references
-from eldercare.ledgers import ABILITY_LEVELS, Ledger
+from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
 from eldercare.normalise import RowIssue, normalise
 from eldercare.readers import LedgerRefused, read_ledger
 
-QUARANTINE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "source_row", "column_name",
-                      "column_header", "value", "rule", "reason", "elder_id"]
-REFUSED_COLUMNS = ["region_code", "ledger", "month", "source_file", "reason"]
-FILE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "encoding", "header_row", "rows_read",
-                "blank_rows", "rows_valid", "rows_quarantined", "unknown_columns"]
+QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
+REFUSED_COLUMNS = REFUSED_FILES.columns
+FILE_COLUMNS = INGEST_FILES.columns
+# The rule gate: typed rows and their headers -> rows that pass, issues of the rest (checks.gate.gate_pandas).
+Gate = Callable[[pd.DataFrame, dict[str, str]], tuple[pd.DataFrame, list[RowIssue]]]
 # Ledgers a region cannot do without: their absence is recorded as a refusal, others are simply not delivered yet.
 REQUIRED_LEDGERS = {"institutions", "elders"}
 # Where else a ledger may live: bed items are usually the second sheet of beds.xlsx.
@@ -45,17 +47,16 @@ class LedgerLoad:
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _postprocess(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Ledger-specific derived columns and defaults, written once here."""
+def _postprocess(ledger: Ledger, df: pd.DataFrame) -> pd.DataFrame:
+    """Blank cells of columns with a contract default take it; elders get `ability_legacy`."""
     if df.empty:
         return df
-    if name == "elders":
+    for col in ledger.columns:
+        if col.default is not None:
+            values = df[col.name] if col.name in df.columns else pd.Series(None, index=df.index, dtype=object)
+            df[col.name] = values.map(lambda v, d=col.default: d if v is None or v != v else bool(v))
+    if ledger.name == "elders":
         df["ability_legacy"] = ~df["ability_level"].isin(list(ABILITY_LEVELS))
-        df["self_funded"] = df.get("self_funded", pd.Series(False, index=df.index)).map(lambda v: bool(v) if v is not None and v == v else False)
-    if name == "beds":
-        df["previously_renovated"] = df.get("previously_renovated", pd.Series(False, index=df.index)).fillna(False)
-    if name == "survey":
-        df["valid"] = df.get("valid", pd.Series(True, index=df.index)).fillna(True).astype(bool)
     return df
 
 
@@ -65,8 +66,15 @@ def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: s
              "rule": i.rule, "reason": i.reason, "elder_id": None} for i in issues]
 
 
-def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[Reference] = ()) -> LedgerLoad:
-    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder)."""
+def missing_references(values: pd.Series, known: set[str]) -> pd.Series:
+    """True where a foreign key is set but not among the known keys."""
+    return values.notna() & ~values.isin(known)
+
+
+def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
+                references: list[Reference] = (), as_of: dt.date | None = None) -> LedgerLoad:
+    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder); `columns` are the
+    validated table's, `as_of` the run's as-of date (dates that cannot lie after it are quarantined)."""
     valid_parts, quarantine, refused, files = [], [], [], []
     unknown: dict[str, list[str]] = {}
     regions, _ = raw.regions()
@@ -91,8 +99,8 @@ def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[R
             refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
                             "source_file": source, "reason": exc.reason})
             continue
-        parsed = normalise(table, ledger, id_hash_key)
-        df = _postprocess(ledger.name, parsed.rows)
+        parsed = normalise(table, ledger, id_hash_key, as_of)
+        df = _postprocess(ledger, parsed.rows)
         issues = list(parsed.issues)
         if not df.empty:
             df["region_code"], df["source_file"] = region.code, source
@@ -107,7 +115,7 @@ def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[R
                                            f"{header}: '{row[ref.column]}' is not in {ref.target}: "
                                            "add it there or correct the code"))
                 df = df[~bad]
-            good, gate_issues = gate_pandas(df, model, table.headers, ledger.key)
+            good, gate_issues = gate(df, table.headers)
             issues += gate_issues
             valid_parts.append(good)
         quarantine += _issue_rows(issues, region.code, ledger.name, source, table.sheet)
@@ -119,8 +127,7 @@ def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[R
                       "unknown_columns": ", ".join(table.unknown_columns) or None})
         if table.unknown_columns:
             unknown[source] = table.unknown_columns
-    schema_cols = list(model.to_schema().columns)
-    valid = pd.concat(valid_parts, ignore_index=True) if valid_parts else pd.DataFrame(columns=schema_cols)
+    valid = pd.concat(valid_parts, ignore_index=True) if valid_parts else pd.DataFrame(columns=columns)
     return LedgerLoad(
         valid=valid,
         quarantine=pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS),
