@@ -135,8 +135,16 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
         elders = pl.from_arrow(con.sql("select region_code, elder_id from validated.elders").to_arrow_table())
         institutions = pl.from_arrow(
             con.sql("select region_code, institution_id from validated.institutions").to_arrow_table())
-    totals = {"valid": 0, "quarantined": 0, "refused": 0}
-    files, quarantine_parts, refused_all = [], [], []
+    misnamed = pd.DataFrame([{"region_code": region.code, "ledger": "visits", "month": None,
+                              "source_file": raw_folder.relative(path), "reason": why}
+                             for region in raw_folder.regions()[0]
+                             for path, why in raw_folder.unreadable_visit_files(region)], columns=REFUSED_COLUMNS)
+    with warehouse.transaction() as con:  # files of no month: refused by name on every run, never ignored
+        replace_slice(con, "quarantine.refused_files", misnamed, "ledger = 'visits' and month is null")
+    for rec in misnamed.to_dict("records"):
+        context.log.warning(f"file refused: {rec['source_file']}: {rec['reason']}")
+    totals = {"valid": 0, "quarantined": 0, "refused": len(misnamed)}
+    files, quarantine_parts, refused_all = [], [], [misnamed]
     for month in months:
         load = load_month(month, raw_folder, elders, institutions,
                           lambda rows, headers: polars_failures(rows, VISIT_SCHEMA, headers), VISITS.validated.columns,

@@ -113,32 +113,38 @@ def _read_workbook(path: Path, source_file: str) -> list[Grid]:
     return grids
 
 
-def match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
-    """Find the header row(s) of a grid: (index of first data row, col->canonical, col->header, col->unit)."""
-    index = alias_index(ledger)
-    best = None
-    scan = grid.rows[:HEADER_SCAN_ROWS]
-    for pos, (_, cells) in enumerate(scan):
-        hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
-        if best is None or len(hits) > len(best[1]):
-            best = (pos, hits)
-    if best is None or len(best[1]) < 2:
-        return None
-    pos, hits = best
-    texts = {j: str(grid.rows[pos][1][j]) for j in hits}
-    units = {j: header_key(grid.rows[pos][1][j])[1] for j in hits}
-    data_start = pos + 1
-    # A merged two-row header: columns left open in the header row are named by the row below it.
-    if pos + 1 < len(grid.rows):
-        below = grid.rows[pos + 1][1]
-        for j, c in enumerate(below):
+def _header_at(grid: Grid, pos: int, index: dict[str, str]):
+    """Columns named by row `pos`, completed by the row below where a merged group cell (建设日期 over 计划完成日期 /
+    实际开工日期 / 实际完成日期) or an empty cell leaves them open: (hits, texts, units, rows used)."""
+    cells = grid.rows[pos][1]
+    hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
+    texts = {j: str(cells[j]) for j in hits}
+    units = {j: header_key(cells[j])[1] for j in hits}
+    used = 1
+    if hits and pos + 1 < len(grid.rows):
+        for j, c in enumerate(grid.rows[pos + 1][1]):
             if j in hits or c is None:
                 continue
             key, unit = header_key(c)
             if key in index and index[key] not in hits.values():
                 hits[j], texts[j], units[j] = index[key], str(c), unit
-                data_start = pos + 2
-    return data_start, hits, texts, units
+                used = 2
+    return hits, texts, units, used
+
+
+def match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
+    """Find the header row(s) of a grid, after any title rows: (index of first data row, col->canonical,
+    col->header, col->unit). A two-row header with merged group cells counts as one header."""
+    index = alias_index(ledger)
+    best = None
+    for pos in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+        found = _header_at(grid, pos, index)
+        if best is None or len(set(found[0].values())) > len(set(best[1][0].values())):
+            best = (pos, found)
+    if best is None or len(best[1][0]) < 2:
+        return None
+    pos, (hits, texts, units, used) = best
+    return pos + used, hits, texts, units
 
 
 def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None) -> RawTable:

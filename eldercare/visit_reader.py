@@ -9,15 +9,43 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
 from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, match_header, decode_text, read_ledger
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
+VISIT_SUFFIXES = (".csv", ".xlsx", ".parquet")
+# The month a visit file's name starts with: 2022-07, 2022_07, 2022.7, 2022年7月, 202207 — then anything
+# (`2022-07 上门服务记录（终稿）.csv`).
+_MONTH_IN_NAME = re.compile(r"^\s*(\d{4})\s*(?:[-_.年]\s*(\d{1,2})|(\d{2}))(?!\d)")
+
+
+def visit_file_month(name: str) -> dt.date | None:
+    """The month of a visit file from its name (`2022-07.csv`, `2022-07 上门服务记录（终稿）.csv`), or None when
+    the name does not start with a month or the file is not .csv / .xlsx / .parquet."""
+    path = Path(name)
+    if path.suffix.lower() not in VISIT_SUFFIXES:
+        return None
+    m = _MONTH_IN_NAME.match(to_halfwidth(path.stem))
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2) or m.group(3))
+    return dt.date(year, month, 1) if 1 <= month <= 12 and year >= 1900 else None
+
+
+def visit_file_problem(name: str) -> str | None:
+    """Why a file in a region's visits/ folder is not loaded (None when it is a month file)."""
+    if visit_file_month(name) is not None:
+        return None
+    if Path(name).suffix.lower() not in VISIT_SUFFIXES:
+        return f"not a visit month file: '{Path(name).suffix}' is not .csv, .xlsx or .parquet"
+    return "the file name does not start with its month (YYYY-MM): rename it, e.g. 2022-07.csv"
 
 
 @dataclass
@@ -89,6 +117,8 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
                             columns=sorted(hits), row_index_name="_pos", quote_char='"')
         frame = frame.rename({f"column_{j}": hits[j] for j in hits})  # polars names unnamed columns column_<index>
+    except pl.exceptions.NoDataError:  # only its header: a month without visits yet (every month starts so)
+        frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
     except pl.exceptions.PolarsError as exc:
         raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
     header_cells = grid.rows[data_start - 1][1]
