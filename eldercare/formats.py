@@ -438,7 +438,8 @@ def parse_duration_minutes(v: Any) -> Duration:
 # Integers and booleans
 # --------------------------------------------------------------------------------------------------
 
-_INT = re.compile(r"^(?P<sign>[+-])?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?$")
+INT_RE = r"^(?P<sign>[+-])?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?$"
+_INT = re.compile(INT_RE)
 
 
 @_never_raise
@@ -466,8 +467,8 @@ def parse_int(v: Any) -> Parsed[int]:
     return Parsed(-n if m["sign"] == "-" else n, None)
 
 
-_TRUE = frozenset({"是", "y", "yes", "true", "t", "1", "√", "✓", "✔", "有", "对"})
-_FALSE = frozenset({"否", "n", "no", "false", "f", "0", "×", "✗", "✘", "无", "不是", "没有"})
+TRUE_SPELLINGS = frozenset({"是", "y", "yes", "true", "t", "1", "√", "✓", "✔", "有", "对"})
+FALSE_SPELLINGS = frozenset({"否", "n", "no", "false", "f", "0", "×", "✗", "✘", "无", "不是", "没有"})
 
 
 @_never_raise
@@ -489,9 +490,9 @@ def parse_bool(v: Any) -> Parsed[bool]:
     if text is None:
         return Parsed(None, None)
     low = text.lower()
-    if low in _TRUE:
+    if low in TRUE_SPELLINGS:
         return Parsed(True, None)
-    if low in _FALSE:
+    if low in FALSE_SPELLINGS:
         return Parsed(False, None)
     return Parsed(None, f"not yes or no: {_q(text)}")
 
@@ -500,9 +501,10 @@ def parse_bool(v: Any) -> Parsed[bool]:
 # Resident ID numbers (GB 11643)
 # --------------------------------------------------------------------------------------------------
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_MAP = "10X98765432"
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_MAP = "10X98765432"
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_NO_SPACE = dict.fromkeys(map(ord, INVISIBLE_CHARS + WHITE_SPACE))  # removed anywhere in an ID number
 
 
 def normalise_id_number(v: Any) -> str | None:
@@ -512,7 +514,7 @@ def normalise_id_number(v: Any) -> str | None:
     text = clean_code(v)
     if text is None:
         return None
-    text = "".join(text.translate(_INVISIBLE).split()).upper()
+    text = text.translate(_NO_SPACE).upper()
     return text or None
 
 
@@ -520,8 +522,8 @@ def id_check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits (raises ValueError otherwise)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"need 17 digits, got {first17!r}")
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return _ID_CHECK_MAP[total % 11]
+    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK_MAP[total % 11]
 
 
 def _id_birth(s: str) -> dt.date | None:

@@ -13,7 +13,15 @@ import datetime as dt
 import polars as pl
 
 from eldercare.formats import (
+    DATE_RE,
     DATETIME_RE,
+    FALSE_SPELLINGS,
+    ID_CHECK_MAP,
+    ID_WEIGHTS,
+    INT_RE,
+    INVISIBLE_CHARS,
+    TRUE_SPELLINGS,
+    WHITE_SPACE,
     DURATION_CLOCK_RE,
     DURATION_NUMBER_RE,
     DURATION_UNITS_RE,
@@ -211,3 +219,72 @@ def duration_is_unknown_expr(col: str) -> pl.Expr:
 def duration_is_garbage_expr(col: str) -> pl.Expr:
     """True where a duration is written but cannot be read (neither minutes nor a not-recorded marker)."""
     return _staged(_source(col), *_duration_stages(), result="garbage").alias(col)
+
+
+# --------------------------------------------------------------------------------------------------
+# Small-ledger kinds: dates, whole numbers, yes/no, ID numbers (same answers as the scalar parsers)
+# --------------------------------------------------------------------------------------------------
+
+
+def _padded_date(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
+    """A date from year, month, day (Int64 expressions); null when impossible or before MIN_YEAR."""
+    text = pl.concat_str([y.cast(pl.Utf8).str.zfill(4), pl.lit("-"), m.cast(pl.Utf8).str.zfill(2), pl.lit("-"),
+                          d.cast(pl.Utf8).str.zfill(2)])
+    ok = (y >= MIN_YEAR) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
+    return _only(ok, text).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+def date_expr(col: str) -> pl.Expr:
+    """`formats.parse_date` of every cell as pl.Date: written dates, dates with a time, yyyymmdd, Excel serials."""
+    norm = code_expr(col)
+    numeric = norm.str.contains(NUMBER_RE)
+    f = _only(numeric, norm).cast(pl.Float64, strict=False)
+    compact = (f == f.floor()) & (f >= 10_000_000) & (f <= 99_999_999)
+    n = _only(compact, f).cast(pl.Int64)
+    ymd = _padded_date(n // 10000, n // 100 % 100, n % 100)
+    serial_ok = ~compact & (f >= EXCEL_SERIAL_MIN) & (f < EXCEL_SERIAL_MAX + 1) & ~((f >= 60) & (f < 61))
+    days = _only(serial_ok, f).floor().cast(pl.Int64) + pl.when(f < 60).then(1).otherwise(0)
+    serial = (pl.lit(EXCEL_EPOCH.date()) + pl.duration(days=days)).cast(pl.Date)
+    written = _only(~numeric, norm).str.extract_groups(DATE_RE)
+    wy, wm, wd = (written.struct.field(k).cast(pl.Int64) for k in ("y", "m", "d"))
+    timed = _only(~numeric & wy.is_null(), norm).str.extract_groups(DATETIME_RE)
+    ty = pl.coalesce(timed.struct.field("y"), timed.struct.field("y2")).cast(pl.Int64)
+    tm = pl.coalesce(timed.struct.field("m"), timed.struct.field("m2")).cast(pl.Int64)
+    td = pl.coalesce(timed.struct.field("d"), timed.struct.field("d2")).cast(pl.Int64)
+    time_ok = ((timed.struct.field("hh").cast(pl.Int64) <= 23) & (timed.struct.field("mi").cast(pl.Int64) <= 59)
+               & (timed.struct.field("ss").cast(pl.Int64).fill_null(0) <= 59))
+    return pl.coalesce(ymd, _only(serial_ok, serial), _padded_date(wy, wm, wd),
+                       _only(time_ok, _padded_date(ty, tm, td))).alias(col)
+
+
+def int_expr(col: str) -> pl.Expr:
+    """`formats.parse_int` of every cell as Int64: 3, 3.0, "３", "1,200", -2; 2.5 and text are null."""
+    parts = code_expr(col).str.extract_groups(INT_RE)
+    number = parts.struct.field("num").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
+    return pl.when(parts.struct.field("sign") == "-").then(-number).otherwise(number).alias(col)
+
+
+def bool_expr(col: str) -> pl.Expr:
+    """`formats.parse_bool` of every cell: 是/否, Y/N, yes/no, true/false, 1/0, √/×, 有/无; anything else null."""
+    low = code_expr(col).str.to_lowercase()
+    return (pl.when(low.is_in(sorted(TRUE_SPELLINGS))).then(True)
+            .when(low.is_in(sorted(FALSE_SPELLINGS))).then(False).otherwise(None).alias(col))
+
+
+def id_number_expr(col: str) -> pl.Expr:
+    """`formats.normalise_id_number`: half-width, every space and invisible character removed, X upper-cased."""
+    text = code_expr(col).str.replace_many(list(INVISIBLE_CHARS + WHITE_SPACE), [""] * len(INVISIBLE_CHARS + WHITE_SPACE)).str.to_uppercase()
+    return pl.when(text != "").then(text).alias(col)
+
+
+def valid_id_number_expr(col: str) -> pl.Expr:
+    """The normalised ID number where `formats.id_number_problem` finds none (18 characters, a real birth date,
+    the right check digit), else null."""
+    norm = id_number_expr(col)
+    shaped = norm.str.contains(r"^[0-9]{17}[0-9X]$")
+    digits = _only(shaped, norm)
+    born = digits.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    total = pl.sum_horizontal([digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(ID_WEIGHTS)])
+    expected = (total % 11).replace_strict(dict(enumerate(ID_CHECK_MAP)), return_dtype=pl.Utf8)
+    ok = shaped & (born.dt.year() >= MIN_YEAR) & (digits.str.slice(17, 1) == expected)
+    return _only(ok, norm).alias(col)
