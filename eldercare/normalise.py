@@ -7,18 +7,18 @@ Nothing downstream of this module ever sees them in clear.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pandas as pd
+import polars as pl
 
 from eldercare import formats
+from eldercare import formats_polars as fp
 from eldercare.contract import Vocabulary
 from eldercare.ledgers import Column, Ledger
 from eldercare.privacy import keyed_hash, mask_id, mask_name
 from eldercare.readers import FormulaWithoutValue, RawTable
 
-TOTALS = re.compile(formats.TOTALS_RE)
 PII_KINDS = ("id_number", "person_name")
 
 
@@ -54,10 +54,6 @@ def display_value(value: object, kind: str) -> str | None:
     if kind == "person_name":
         return mask_name(text.strip())
     return text
-
-
-def _is_blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and pd.isna(cell))
 
 
 def parse_cell(kind: str, cell: object, unit: str | None = None,
@@ -104,66 +100,151 @@ def _after_as_of(col: Column, value: object, as_of: dt.date | None) -> bool:
     return day > as_of
 
 
+def cell_text(v: object) -> str | None:
+    """A cell read from a workbook as the text a CSV would hold: datetimes as 2022-09-01 08:30:00, whole floats
+    without .0; strings as they are."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _raw_frame(raw: RawTable, names: list[str]) -> pl.DataFrame:
+    """The records as one text column per canonical column (plus `source_row` and `_pos`); a workbook's typed
+    cells become text the way a CSV would hold them (the only per-cell Python step, and only for workbooks)."""
+    data: dict[str, list] = {"source_row": [n for n, _ in raw.records]}
+    for name in names:
+        values = [cells.get(name) for _, cells in raw.records]
+        if not all(v is None or type(v) is str for v in values):
+            values = [None if isinstance(v, FormulaWithoutValue) else cell_text(v) for v in values]
+        data[name] = values
+    schema = {"source_row": pl.Int64, **{n: pl.Utf8 for n in names}}
+    return pl.DataFrame(data, schema=schema).with_row_index("_pos")
+
+
+def _value_expr(col: Column) -> pl.Expr:
+    """The vectorised parser of a column's kind (money is parsed per distinct cell, see `_money`)."""
+    name = col.name
+    if col.kind in ("text", "person_name"):
+        return fp.text_expr(name)
+    if col.kind in ("enum", "label"):
+        code = fp.code_expr(name)
+        spellings = col.vocabulary.spellings
+        if col.vocabulary.closed:
+            return code.replace_strict(spellings, default=None, return_dtype=pl.Utf8).alias(name)
+        return code.replace(spellings).alias(name)
+    exprs = {"code": fp.code_expr, "date": fp.date_expr, "datetime": fp.datetime_expr, "int": fp.int_expr,
+             "bool": fp.bool_expr, "duration": fp.duration_minutes_expr, "id_number": fp.valid_id_number_expr}
+    return exprs[col.kind](name)
+
+
+def _money(frame: pl.DataFrame, col: Column, raw: RawTable) -> pl.Series:
+    """Money in 元, parsed once per distinct (cell, unit): amounts repeat, and exact decimal rounding is the scalar
+    parser's; the unit is the row's unit column (funds), else the header's (金额（万元）), else 元."""
+    header_unit = raw.units.get(col.name)
+    unit = (fp.code_expr("unit") if col.name == "amount_yuan" and "unit" in frame.columns else pl.lit(None, pl.Utf8))
+    pairs = frame.select(pl.col(col.name).alias("cell"),
+                         pl.coalesce(unit, pl.lit(header_unit, pl.Utf8)).fill_null("元").alias("unit"))
+    distinct = pairs.unique().filter(pl.col("cell").is_not_null())
+    parsed = [formats.parse_money(cell, default_unit=u if u in ("元", "万元") else "元").value
+              for cell, u in distinct.iter_rows()]
+    table = distinct.with_columns(pl.Series("value", parsed, dtype=pl.Float64))
+    return pairs.join(table, on=["cell", "unit"], how="left", maintain_order="left")["value"].alias(col.name)
+
+
 def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | None = None) -> Normalised:
-    """Parse every record of a raw ledger; rows with any unreadable cell become issues, the rest typed rows.
-    With `as_of`, a date the contract says cannot lie in the future is an issue when it is after that day."""
-    out: list[dict] = []
-    issues: list[RowIssue] = []
-    blank = 0
+    """Parse every record of a raw ledger, column by column (polars); rows with any unreadable cell become issues,
+    the rest typed rows. With `as_of`, a date the contract says cannot lie in the future is an issue when it is
+    after that day. The scalar parsers run only on the cells that fail, to say why."""
     columns = [c for c in ledger.columns if c.name in raw.headers]
-    for number, cells in raw.records:
-        if all(_is_blank(v) for v in cells.values()):
-            blank += 1
-            continue
-        first_text = next((str(v) for v in cells.values() if not _is_blank(v)), "")
-        if TOTALS.match(formats.to_halfwidth(first_text)):
-            issues.append(RowIssue(number, None, None, first_text, "totals_row",
-                                   f"totals row ('{first_text.strip()}'), not a record: delete it from the ledger"))
-            continue
-        row: dict = {"source_row": number}
-        row_issues: list[RowIssue] = []
-        unit_cell = formats.clean_code(cells.get("unit")) if "unit" in cells else None
-        for col in columns:
-            cell = cells.get(col.name)
-            header = raw.headers.get(col.name)
+    names = list(raw.headers)
+    frame = _raw_frame(raw, names)
+    blank_mask = pl.all_horizontal([fp.text_expr(n).is_null() for n in names]) if names else pl.lit(True)
+    blank = frame.filter(blank_mask).height
+    frame = frame.filter(~blank_mask)
+    formulas = {c.name: [p for p, (_, cells) in enumerate(raw.records) if isinstance(cells.get(c.name),
+                                                                                    FormulaWithoutValue)]
+                for c in columns}
+    first = pl.coalesce([pl.when(fp.text_expr(n).is_not_null()).then(pl.col(n)) for n in names])
+    frame = frame.with_columns(first.alias("_first"))
+    totals = frame.filter(pl.col("_first").str.replace_many(formats.FULLWIDTH_CHARS, formats.HALFWIDTH_CHARS)
+                          .str.contains(formats.TOTALS_RE))
+    frame = frame.filter(~pl.col("_pos").is_in(totals["_pos"]))
+    issues = [RowIssue(row, None, None, text, "totals_row",
+                       f"totals row ('{text.strip(formats.WHITE_SPACE)}'), not a record: delete it from the ledger")
+              for row, text in totals.select("source_row", "_first").iter_rows()]
+    values = frame.select("_pos", "source_row", *[
+        _money(frame, c, raw) if c.kind == "money" else _value_expr(c) for c in columns])
+    given = frame.select([(fp.text_expr(c.name) if c.kind in ("text", "person_name") else fp.code_expr(c.name))
+                          .is_not_null().alias(c.name) for c in columns])
+    by_number = None
+    for col in columns:
+        header = raw.headers.get(col.name)
+        failed = values.filter((given[col.name] & values[col.name].is_null())
+                               | pl.col("_pos").is_in(sorted(formulas[col.name])))
+        formula_rows = set(formulas[col.name])
+        if failed.height or formula_rows:
+            by_number = by_number or {n: cells for n, cells in raw.records}
+        for pos, number in failed.select("_pos", "source_row").iter_rows():
+            cell = by_number[number].get(col.name)
             shown = display_value(cell, col.kind)
-            if isinstance(cell, FormulaWithoutValue):
-                row_issues.append(RowIssue(number, col.name, header, shown, "formula_without_value",
-                                           f"{header}: {cell!r}; open and save the file in Excel, or type the value"))
+            if pos in formula_rows:
+                issues.append(RowIssue(number, col.name, header, shown, "formula_without_value",
+                                       f"{header}: {cell!r}; open and save the file in Excel, or type the value"))
                 continue
-            unit = (unit_cell if col.name == "amount_yuan" and unit_cell else None) or raw.units.get(col.name)
-            value, error = parse_cell(col.kind, cell, unit, col.vocabulary)
-            if error:
-                row_issues.append(RowIssue(number, col.name, header, shown, f"bad_{col.kind}", f"{header}: {error}"))
-                continue
-            if value is None and col.required:
-                row_issues.append(RowIssue(number, col.name, header, shown, "missing_required",
-                                           f"{header}: required value is empty"))
-                continue
-            if _after_as_of(col, value, as_of):
-                row_issues.append(RowIssue(number, col.name, header, str(value), "after_as_of",
-                                           after_as_of_reason(header, value, as_of)))
-                continue
-            if col.kind == "person_name":
-                row["name_masked"] = mask_name(value)
-            else:
-                row[col.name] = value
-        if row_issues:
-            issues.extend(row_issues)
-            continue
-        out.append(_protect(row, id_hash_key))
-    frame = pd.DataFrame(out)
-    return Normalised(frame, issues, blank, rows_read=len(raw.records) - blank)
+            unit = raw.units.get(col.name)
+            if col.name == "amount_yuan" and "unit" in by_number[number]:
+                unit = formats.clean_code(by_number[number].get("unit")) or unit
+            _, error = parse_cell(col.kind, cell, unit, col.vocabulary)
+            issues.append(RowIssue(number, col.name, header, shown, f"bad_{col.kind}",
+                                   f"{header}: {error or 'cannot be read'}"))
+        if col.required:
+            missing = values.filter(~given[col.name] & ~pl.col("_pos").is_in(list(formula_rows)))
+            for number, in missing.select("source_row").iter_rows():
+                issues.append(RowIssue(number, col.name, header, None, "missing_required",
+                                       f"{header}: required value is empty"))
+        if col.not_after_as_of and as_of is not None:
+            day = values[col.name].dt.date() if col.kind == "datetime" else values[col.name]
+            future = values.filter(day > as_of)
+            for number, value in future.select("source_row", col.name).iter_rows():
+                issues.append(RowIssue(number, col.name, header, str(value), "after_as_of",
+                                       after_as_of_reason(header, value, as_of)))
+    bad_rows = {i.source_row for i in issues}
+    rows = values.filter(~pl.col("source_row").is_in(list(bad_rows))).drop("_pos")
+    rows = _protect(rows, columns, id_hash_key)
+    issues.sort(key=lambda i: (i.source_row, [c.name for c in columns].index(i.column) if i.column else -1))
+    return Normalised(rows.to_pandas(), issues, blank, rows_read=len(raw.records) - blank)
 
 
-def _protect(row: dict, key: str) -> dict:
+def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFrame:
     """Replace the ID number and name by their keyed hash and masks; fill birth date and sex from the ID."""
-    number = row.pop("id_number", None)
-    if number is not None:
-        row["id_hash"] = keyed_hash(number, key)
-        row["id_masked"] = mask_id(number)
-        if row.get("birth_date") is None:
-            row["birth_date"] = formats.birth_date_from_id(number)
-        if row.get("sex") is None:
-            row["sex"] = formats.sex_from_id(number)
-    return row
+    for col in columns:
+        if col.kind == "person_name":
+            name = pl.col(col.name)
+            n = name.str.len_chars()
+            middle = name.str.slice(1, n - 2).str.replace_all("(?s).", "*")
+            rows = rows.with_columns(
+                pl.when(n == 1).then(pl.lit("*")).when(n == 2).then(name.str.slice(0, 1) + pl.lit("*"))
+                .otherwise(pl.concat_str([name.str.slice(0, 1), middle, name.str.slice(-1, 1)]))
+                .alias("name_masked")).drop(col.name)
+        if col.kind == "id_number":
+            number = pl.col(col.name)  # valid 18-character numbers only: every other one is an issue
+            hashes = [None if v is None else keyed_hash(v, key) for v in rows[col.name].to_list()]  # HMAC: per value
+            born = number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+            sex = pl.when(number.str.slice(16, 1).cast(pl.Int64) % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
+            fill = []
+            if "birth_date" in rows.columns:
+                fill.append(pl.coalesce(pl.col("birth_date"), born).alias("birth_date"))
+            else:
+                fill.append(born.alias("birth_date"))
+            fill.append((pl.coalesce(pl.col("sex"), sex) if "sex" in rows.columns else sex).alias("sex"))
+            rows = rows.with_columns(
+                pl.Series("id_hash", hashes, dtype=pl.Utf8),
+                pl.concat_str([number.str.slice(0, 6), pl.lit("*" * 8), number.str.slice(14, 4)]).alias("id_masked"),
+                *fill).drop(col.name)
+    return rows
