@@ -234,27 +234,39 @@ def _padded_date(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
     return _only(ok, text).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
 
 
+_ISO_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_WRITTEN_DATE_START = r"^[0-9]{4}\s*[-/.年]"  # what DATE_RE and DATETIME_RE's first form begin with
+
+
 def date_expr(col: str) -> pl.Expr:
-    """`formats.parse_date` of every cell as pl.Date: written dates, dates with a time, yyyymmdd, Excel serials."""
-    norm = code_expr(col)
-    numeric = norm.str.contains(NUMBER_RE)
-    f = _only(numeric, norm).cast(pl.Float64, strict=False)
+    """`formats.parse_date` of every cell as pl.Date: written dates, dates with a time, yyyymmdd, Excel serials.
+    Routes, cheapest first; each cell takes one: ISO (2022-09-01), numbers, written forms (captured)."""
+    norm, rest = _f("norm"), _f("rest")
+    f = _f("number")
     compact = (f == f.floor()) & (f >= 10_000_000) & (f <= 99_999_999)
     n = _only(compact, f).cast(pl.Int64)
-    ymd = _padded_date(n // 10000, n // 100 % 100, n % 100)
     serial_ok = ~compact & (f >= EXCEL_SERIAL_MIN) & (f < EXCEL_SERIAL_MAX + 1) & ~((f >= 60) & (f < 61))
     days = _only(serial_ok, f).floor().cast(pl.Int64) + pl.when(f < 60).then(1).otherwise(0)
-    serial = (pl.lit(EXCEL_EPOCH.date()) + pl.duration(days=days)).cast(pl.Date)
-    written = _only(~numeric, norm).str.extract_groups(DATE_RE)
+    written, timed = _f("written"), _f("timed")
     wy, wm, wd = (written.struct.field(k).cast(pl.Int64) for k in ("y", "m", "d"))
-    timed = _only(~numeric & wy.is_null(), norm).str.extract_groups(DATETIME_RE)
     ty = pl.coalesce(timed.struct.field("y"), timed.struct.field("y2")).cast(pl.Int64)
     tm = pl.coalesce(timed.struct.field("m"), timed.struct.field("m2")).cast(pl.Int64)
     td = pl.coalesce(timed.struct.field("d"), timed.struct.field("d2")).cast(pl.Int64)
     time_ok = ((timed.struct.field("hh").cast(pl.Int64) <= 23) & (timed.struct.field("mi").cast(pl.Int64) <= 59)
                & (timed.struct.field("ss").cast(pl.Int64).fill_null(0) <= 59))
-    return pl.coalesce(ymd, _only(serial_ok, serial), _padded_date(wy, wm, wd),
-                       _only(time_ok, _padded_date(ty, tm, td))).alias(col)
+    return _staged(code_expr(col), {"norm": _f("raw")}, {"iso": norm.str.contains(_ISO_DATE_RE)}, {
+        "iso_date": _only(_f("iso"), norm).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        "rest": _only(~_f("iso"), norm)}, {
+        "numeric": rest.str.contains(NUMBER_RE), "wordy": rest.str.contains(_WRITTEN_DATE_START)}, {
+        "number": _only(_f("numeric"), rest).cast(pl.Float64, strict=False),
+        "written": _only(_f("wordy"), rest).str.extract_groups(DATE_RE)}, {
+        "timed": _only(_f("wordy") & wy.is_null(), rest).str.extract_groups(DATETIME_RE)}, {
+        "result": pl.coalesce(
+            _only(_f("iso_date").dt.year() >= MIN_YEAR, _f("iso_date")),
+            _padded_date(n // 10000, n // 100 % 100, n % 100),
+            _only(serial_ok, (pl.lit(EXCEL_EPOCH.date()) + pl.duration(days=days)).cast(pl.Date)),
+            _padded_date(wy, wm, wd), _only(time_ok, _padded_date(ty, tm, td)))},
+        result="result").alias(col)
 
 
 def int_expr(col: str) -> pl.Expr:
@@ -271,20 +283,27 @@ def bool_expr(col: str) -> pl.Expr:
             .when(low.is_in(sorted(FALSE_SPELLINGS))).then(False).otherwise(None).alias(col))
 
 
+_ID_SPACES = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in INVISIBLE_CHARS + WHITE_SPACE) + "]"
+
+
+def _id_normalised(source: pl.Expr) -> pl.Expr:
+    text = source.str.replace_all(_ID_SPACES, "").str.to_uppercase()
+    return pl.when(text != "").then(text)
+
+
 def id_number_expr(col: str) -> pl.Expr:
     """`formats.normalise_id_number`: half-width, every space and invisible character removed, X upper-cased."""
-    text = code_expr(col).str.replace_many(list(INVISIBLE_CHARS + WHITE_SPACE), [""] * len(INVISIBLE_CHARS + WHITE_SPACE)).str.to_uppercase()
-    return pl.when(text != "").then(text).alias(col)
+    return _id_normalised(code_expr(col)).alias(col)
 
 
 def valid_id_number_expr(col: str) -> pl.Expr:
     """The normalised ID number where `formats.id_number_problem` finds none (18 characters, a real birth date,
     the right check digit), else null."""
-    norm = id_number_expr(col)
-    shaped = norm.str.contains(r"^[0-9]{17}[0-9X]$")
-    digits = _only(shaped, norm)
-    born = digits.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    digits = _f("digits")
     total = pl.sum_horizontal([digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(ID_WEIGHTS)])
     expected = (total % 11).replace_strict(dict(enumerate(ID_CHECK_MAP)), return_dtype=pl.Utf8)
-    ok = shaped & (born.dt.year() >= MIN_YEAR) & (digits.str.slice(17, 1) == expected)
-    return _only(ok, norm).alias(col)
+    born = digits.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    ok = (born.dt.year() >= MIN_YEAR) & (digits.str.slice(17, 1) == expected)
+    return _staged(code_expr(col), {"norm": _id_normalised(_f("raw"))},
+                   {"digits": _only(_f("norm").str.contains(r"^[0-9]{17}[0-9X]$"), _f("norm"))},
+                   {"result": _only(ok, digits)}, result="result").alias(col)

@@ -16,8 +16,8 @@ from eldercare import formats
 from eldercare import formats_polars as fp
 from eldercare.contract import Vocabulary
 from eldercare.ledgers import Column, Ledger
-from eldercare.privacy import keyed_hash, mask_id, mask_name
-from eldercare.readers import FormulaWithoutValue, RawTable
+from eldercare.privacy import keyed_hashes, mask_id, mask_name
+from eldercare.readers import FormulaWithoutValue, RawTable, cell_text
 
 PII_KINDS = ("id_number", "person_name")
 
@@ -100,31 +100,20 @@ def _after_as_of(col: Column, value: object, as_of: dt.date | None) -> bool:
     return day > as_of
 
 
-def cell_text(v: object) -> str | None:
-    """A cell read from a workbook as the text a CSV would hold: datetimes as 2022-09-01 08:30:00, whole floats
-    without .0; strings as they are."""
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _raw_frame(raw: RawTable, names: list[str]) -> pl.DataFrame:
-    """The records as one text column per canonical column (plus `source_row` and `_pos`); a workbook's typed
-    cells become text the way a CSV would hold them (the only per-cell Python step, and only for workbooks)."""
-    data: dict[str, list] = {"source_row": [n for n, _ in raw.records]}
+def _raw_frame(raw: RawTable, names: list[str]) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+    """The records as one text column per canonical column (plus `source_row` and `_pos`), and per column the
+    positions of formula cells without a value. A workbook's typed cells become text the way a CSV would hold them
+    (the only per-cell Python step, and only for workbooks)."""
+    data: dict[str, list] = {"source_row": raw.row_numbers()}
+    formulas: dict[str, list[int]] = {}
     for name in names:
-        values = [cells.get(name) for _, cells in raw.records]
-        if not all(v is None or type(v) is str for v in values):
+        values = raw.column(name)
+        if not raw.all_text and not all(v is None or type(v) is str for v in values):
+            formulas[name] = [p for p, v in enumerate(values) if isinstance(v, FormulaWithoutValue)]
             values = [None if isinstance(v, FormulaWithoutValue) else cell_text(v) for v in values]
         data[name] = values
     schema = {"source_row": pl.Int64, **{n: pl.Utf8 for n in names}}
-    return pl.DataFrame(data, schema=schema).with_row_index("_pos")
+    return pl.DataFrame(data, schema=schema).with_row_index("_pos"), formulas
 
 
 def _value_expr(col: Column) -> pl.Expr:
@@ -163,13 +152,11 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | 
     after that day. The scalar parsers run only on the cells that fail, to say why."""
     columns = [c for c in ledger.columns if c.name in raw.headers]
     names = list(raw.headers)
-    frame = _raw_frame(raw, names)
+    frame, formula_positions = _raw_frame(raw, names)
     blank_mask = pl.all_horizontal([fp.text_expr(n).is_null() for n in names]) if names else pl.lit(True)
     blank = frame.filter(blank_mask).height
     frame = frame.filter(~blank_mask)
-    formulas = {c.name: [p for p, (_, cells) in enumerate(raw.records) if isinstance(cells.get(c.name),
-                                                                                    FormulaWithoutValue)]
-                for c in columns}
+    formulas = {c.name: formula_positions.get(c.name, []) for c in columns}
     first = pl.coalesce([pl.when(fp.text_expr(n).is_not_null()).then(pl.col(n)) for n in names])
     frame = frame.with_columns(first.alias("_first"))
     totals = frame.filter(pl.col("_first").str.replace_many(formats.FULLWIDTH_CHARS, formats.HALFWIDTH_CHARS)
@@ -182,24 +169,26 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | 
         _money(frame, c, raw) if c.kind == "money" else _value_expr(c) for c in columns])
     given = frame.select([(fp.text_expr(c.name) if c.kind in ("text", "person_name") else fp.code_expr(c.name))
                           .is_not_null().alias(c.name) for c in columns])
-    by_number = None
+
+    def cell_at(pos: int, name: str) -> object:
+        cells, j = raw.rows[pos][1], raw.positions.get(name)
+        return cells[j] if j is not None and j < len(cells) else None
+
     for col in columns:
         header = raw.headers.get(col.name)
         failed = values.filter((given[col.name] & values[col.name].is_null())
                                | pl.col("_pos").is_in(sorted(formulas[col.name])))
         formula_rows = set(formulas[col.name])
-        if failed.height or formula_rows:
-            by_number = by_number or {n: cells for n, cells in raw.records}
         for pos, number in failed.select("_pos", "source_row").iter_rows():
-            cell = by_number[number].get(col.name)
+            cell = cell_at(pos, col.name)
             shown = display_value(cell, col.kind)
             if pos in formula_rows:
                 issues.append(RowIssue(number, col.name, header, shown, "formula_without_value",
                                        f"{header}: {cell!r}; open and save the file in Excel, or type the value"))
                 continue
             unit = raw.units.get(col.name)
-            if col.name == "amount_yuan" and "unit" in by_number[number]:
-                unit = formats.clean_code(by_number[number].get("unit")) or unit
+            if col.name == "amount_yuan" and "unit" in raw.positions:
+                unit = formats.clean_code(cell_at(pos, "unit")) or unit
             _, error = parse_cell(col.kind, cell, unit, col.vocabulary)
             issues.append(RowIssue(number, col.name, header, shown, f"bad_{col.kind}",
                                    f"{header}: {error or 'cannot be read'}"))
@@ -218,7 +207,7 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | 
     rows = values.filter(~pl.col("source_row").is_in(list(bad_rows))).drop("_pos")
     rows = _protect(rows, columns, id_hash_key)
     issues.sort(key=lambda i: (i.source_row, [c.name for c in columns].index(i.column) if i.column else -1))
-    return Normalised(rows.to_pandas(), issues, blank, rows_read=len(raw.records) - blank)
+    return Normalised(rows.to_pandas(), issues, blank, rows_read=len(raw.rows) - blank)
 
 
 def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFrame:
@@ -234,7 +223,7 @@ def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFram
                 .alias("name_masked")).drop(col.name)
         if col.kind == "id_number":
             number = pl.col(col.name)  # valid 18-character numbers only: every other one is an issue
-            hashes = [None if v is None else keyed_hash(v, key) for v in rows[col.name].to_list()]  # HMAC: per value
+            hashes = keyed_hashes(rows[col.name].to_list(), key)  # HMAC: no polars expression for it
             born = number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
             sex = pl.when(number.str.slice(16, 1).cast(pl.Int64) % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
             fill = []

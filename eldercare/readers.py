@@ -7,6 +7,8 @@ why; everything else (blank rows, totals rows, unreadable cells) is left for the
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -49,7 +51,8 @@ class Grid:
 
 @dataclass
 class RawTable:
-    """A ledger's data rows with canonical headers: `records` are (row number, {canonical: cell})."""
+    """A ledger's data rows with canonical headers: `rows` as read, `positions` the canonical column's index in
+    them; `records` are (row number, {canonical: cell}), `column(name)` one column's cells."""
 
     source_file: str
     sheet: str | None
@@ -57,8 +60,41 @@ class RawTable:
     headers: dict[str, str]  # canonical -> header as written
     units: dict[str, str]  # canonical -> unit written in the header (万元, 元, 分钟…)
     unknown_columns: list[str]
-    records: list[tuple[int, dict]] = field(default_factory=list)
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
+
+    @functools.cached_property
+    def records(self) -> list[tuple[int, dict]]:
+        return [(number, {canon: (cells[j] if j < len(cells) else None) for canon, j in self.positions.items()})
+                for number, cells in self.rows]
+
+    def row_numbers(self) -> list[int]:
+        return [number for number, _ in self.rows]
+
+    def column(self, name: str) -> list:
+        """The cells of one canonical column, in row order (None where a short row has no such cell)."""
+        j = self.positions[name]
+        return [cells[j] if j < len(cells) else None for _, cells in self.rows]
+
+    @property
+    def all_text(self) -> bool:
+        """True for CSV: every cell is a string (or missing), nothing to convert."""
+        return self.encoding is not None
+
+
+def cell_text(v: object) -> str | None:
+    """A cell read from a workbook as the text a CSV would hold: datetimes as 2022-09-01 08:30:00, whole floats
+    without .0; strings as they are."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
@@ -176,12 +212,10 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     header_cells = grid.rows[data_start - 1][1] if data_start else []
     unknown = sorted({str(c).strip() for j, c in enumerate(header_cells)
                       if c is not None and str(c).strip() and j not in hits})
-    records = []
-    for number, cells in grid.rows[data_start:]:
-        records.append((number, {canon: (cells[j] if j < len(cells) else None) for j, canon in hits.items()}))
     return RawTable(
         source_file=source_file, sheet=grid.sheet, header_row=grid.rows[data_start - 1][0],
         headers={canon: texts[j] for j, canon in hits.items()},
         units={canon: units[j] for j, canon in hits.items() if units[j]},
-        unknown_columns=unknown, records=records, encoding=grid.encoding,
+        unknown_columns=unknown, rows=grid.rows[data_start:], positions={canon: j for j, canon in hits.items()},
+        encoding=grid.encoding,
     )

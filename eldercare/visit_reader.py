@@ -17,7 +17,7 @@ import polars as pl
 
 from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
-from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, match_header, decode_text, read_ledger
+from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_text, match_header, read_ledger
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
 VISIT_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -127,23 +127,11 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
     return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
 
 
-def _cell_text(v: object) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _read_xlsx(path: Path, source_file: str) -> VisitFile:
     table = read_ledger(path, VISITS, source_file)
-    rows = {"source_row": [n for n, _ in table.records]}
+    rows = {"source_row": table.row_numbers()}
     for c in table.headers:
-        rows[c] = [_cell_text(cells.get(c)) for _, cells in table.records]
+        rows[c] = [cell_text(v) for v in table.column(c)]
     frame = pl.DataFrame(rows, schema={"source_row": pl.Int64, **{c: pl.Utf8 for c in table.headers}})
     return VisitFile(_complete(frame), table.headers, table.unknown_columns, None, table.header_row)
 
