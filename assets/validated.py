@@ -12,8 +12,8 @@ import pandas as pd
 import polars as pl
 
 from assets.metadata import column_schema, load_metadata
-from checks.gate import gate_pandas, polars_failures
-from checks.schemas import SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
+from checks.gate import gate_ledger, polars_failures
+from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
 from eldercare.as_of import as_of_date
 from eldercare.ledger_loader import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS, REGIONS, VISITS
@@ -101,7 +101,7 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             con.execute(ledger.validated.ddl())
             references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
-        load = load_ledger(ledger, lambda df, headers: gate_pandas(df, schema, headers, ledger.key),
+        load = load_ledger(ledger, lambda df, headers: gate_ledger(df, POLARS_SCHEMAS[name], headers, ledger.key),
                            ledger.validated.columns, raw_folder, id_hash_key.key, references, run_as_of(context))
         with warehouse.transaction() as con:
             replace_slice(con, f"validated.{name}", load.valid)

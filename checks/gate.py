@@ -64,6 +64,29 @@ def gate_pandas(df: pd.DataFrame, schema, headers: dict[str, str], key: tuple[st
     return valid[list(schema.columns)].reset_index(drop=True), issues
 
 
+def gate_ledger(df: pl.DataFrame, schema, headers: dict[str, str],
+                key: tuple[str, ...] = ()) -> tuple[pl.DataFrame, list[RowIssue]]:
+    """Validate a small ledger's typed rows with its polars schema: the rows that pass (schema columns, coerced) and
+    the issues of the rest, failures found by position. Among duplicate keys the first copy that passed is kept."""
+    failures = polars_failures(df, schema, headers)
+    rows = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
+    source_rows = df["source_row"].gather(failures["_pos"]).to_list()
+    issues = [RowIssue(*fields) for fields in zip(source_rows, *(failures[k].to_list() for k in
+                                                                  ("column", "header", "value", "rule", "reason")))]
+    passed = rows.filter(~pl.col("_pos").is_in(failures["_pos"].unique()))
+    if key and passed.height:
+        scope = ["region_code", *key]
+        first = passed.group_by(scope, maintain_order=True).agg(pl.col("source_row").first().alias("_first"))
+        dup = passed.join(first, on=scope, how="left").filter(pl.col("source_row") != pl.col("_first"))
+        header = headers.get(key[0], key[0])
+        issues += [RowIssue(row, key[0], header, str(value), "duplicate_key",
+                            f"{header}: '{value}' already appears on row {first_row}: remove or renumber the second copy")
+                   for row, value, first_row in dup.select("source_row", key[0], "_first").iter_rows()]
+        passed = passed.filter(~pl.col("_pos").is_in(dup["_pos"]))
+    valid = schema.validate(passed.drop("_pos")) if passed.height else passed.drop("_pos")
+    return valid.select(list(schema.columns)) if passed.height else valid, issues
+
+
 def gate_polars(df: pl.DataFrame, schema, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate visit rows with the polars model; return (rows that pass, issues frame) without a Python loop per row.
 

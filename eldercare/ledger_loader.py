@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
+import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
 from eldercare.normalise import RowIssue, normalise
@@ -19,8 +20,8 @@ from eldercare.readers import LedgerRefused, read_ledger
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
 REFUSED_COLUMNS = REFUSED_FILES.columns
 FILE_COLUMNS = INGEST_FILES.columns
-# The rule gate: typed rows and their headers -> rows that pass, issues of the rest (checks.gate.gate_pandas).
-Gate = Callable[[pd.DataFrame, dict[str, str]], tuple[pd.DataFrame, list[RowIssue]]]
+# The rule gate: typed rows and their headers -> rows that pass, issues of the rest (checks.gate.gate_ledger).
+Gate = Callable[[pl.DataFrame, dict[str, str]], tuple[pl.DataFrame, list[RowIssue]]]
 # Ledgers a region cannot do without: their absence is recorded as a refusal, others are simply not delivered yet.
 REQUIRED_LEDGERS = {"institutions", "elders"}
 # Where else a ledger may live: bed items are usually the second sheet of beds.xlsx.
@@ -40,35 +41,26 @@ class Reference:
 class LedgerLoad:
     """What loading a ledger produced, ready to be written in one transaction."""
 
-    valid: pd.DataFrame
+    valid: pl.DataFrame
     quarantine: pd.DataFrame
     refused: pd.DataFrame
     files: pd.DataFrame
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _postprocess(ledger: Ledger, df: pd.DataFrame) -> pd.DataFrame:
+def _postprocess(ledger: Ledger, df: pl.DataFrame) -> pl.DataFrame:
     """Blank cells of columns with a contract default take it; elders get `ability_legacy`."""
-    if df.empty:
-        return df
-    for col in ledger.columns:
-        if col.default is not None:
-            values = df[col.name] if col.name in df.columns else pd.Series(None, index=df.index, dtype=object)
-            df[col.name] = values.map(lambda v, d=col.default: d if v is None or v != v else bool(v))
-    if ledger.name == "elders":
-        df["ability_legacy"] = ~df["ability_level"].isin(list(ABILITY_LEVELS))
-    return df
+    exprs = [(pl.col(col.name) if col.name in df.columns else pl.lit(None)).fill_null(col.default).alias(col.name)
+             for col in ledger.columns if col.default is not None]
+    if ledger.name == "elders" and "ability_level" in df.columns:
+        exprs.append(~pl.col("ability_level").is_in(list(ABILITY_LEVELS)).alias("ability_legacy"))
+    return df.with_columns(exprs) if exprs else df
 
 
 def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: str, sheet: str | None) -> list[dict]:
     return [{"region_code": region, "ledger": ledger, "month": None, "source_file": source_file, "sheet": sheet,
              "source_row": i.source_row, "column_name": i.column, "column_header": i.header, "value": i.value,
              "rule": i.rule, "reason": i.reason, "elder_id": None} for i in issues]
-
-
-def missing_references(values: pd.Series, known: set[str]) -> pd.Series:
-    """True where a foreign key is set but not among the known keys."""
-    return values.notna() & ~values.isin(known)
 
 
 def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
@@ -102,19 +94,18 @@ def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key
         parsed = normalise(table, ledger, id_hash_key, as_of)
         df = _postprocess(ledger, parsed.rows)
         issues = list(parsed.issues)
-        if not df.empty:
-            df["region_code"], df["source_file"] = region.code, source
+        if df.height:
+            df = df.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"))
             for ref in references:
                 if ref.column not in df.columns:
                     continue
-                bad = missing_references(df[ref.column], ref.keys.get(region.code, set()))
+                unknown_ref = pl.col(ref.column).is_not_null() & ~pl.col(ref.column).is_in(
+                    sorted(ref.keys.get(region.code, set())))
                 header = table.headers.get(ref.column, ref.column)
-                for _, row in df[bad].iterrows():
-                    issues.append(RowIssue(int(row["source_row"]), ref.column, header, str(row[ref.column]),
-                                           "unknown_reference",
-                                           f"{header}: '{row[ref.column]}' is not in {ref.target}: "
-                                           "add it there or correct the code"))
-                df = df[~bad]
+                issues += [RowIssue(row, ref.column, header, value, "unknown_reference",
+                                    f"{header}: '{value}' is not in {ref.target}: add it there or correct the code")
+                           for row, value in df.filter(unknown_ref).select("source_row", ref.column).iter_rows()]
+                df = df.filter(~unknown_ref)
             good, gate_issues = gate(df, table.headers)
             issues += gate_issues
             valid_parts.append(good)
@@ -127,7 +118,9 @@ def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key
                       "unknown_columns": ", ".join(table.unknown_columns) or None})
         if table.unknown_columns:
             unknown[source] = table.unknown_columns
-    valid = pd.concat(valid_parts, ignore_index=True) if valid_parts else pd.DataFrame(columns=columns)
+    valid_parts = [v for v in valid_parts if v.height]
+    valid = (pl.concat(valid_parts, how="vertical_relaxed") if valid_parts
+             else pl.DataFrame(schema={c: pl.Utf8 for c in columns}))
     return LedgerLoad(
         valid=valid,
         quarantine=pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandas as pd
 import polars as pl
 
 from eldercare import formats
@@ -38,7 +37,7 @@ class RowIssue:
 class Normalised:
     """Typed rows that parsed, the issues of rows that did not, and the blank rows skipped."""
 
-    rows: pd.DataFrame
+    rows: pl.DataFrame
     issues: list[RowIssue]
     blank_rows: int
     rows_read: int
@@ -207,7 +206,7 @@ def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | 
     rows = values.filter(~pl.col("source_row").is_in(list(bad_rows))).drop("_pos")
     rows = _protect(rows, columns, id_hash_key)
     issues.sort(key=lambda i: (i.source_row, [c.name for c in columns].index(i.column) if i.column else -1))
-    return Normalised(rows.to_pandas(), issues, blank, rows_read=len(raw.rows) - blank)
+    return Normalised(rows, issues, blank, rows_read=len(raw.rows) - blank)
 
 
 def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFrame:
