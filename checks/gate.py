@@ -67,7 +67,10 @@ def gate_pandas(df: pd.DataFrame, schema, headers: dict[str, str], key: tuple[st
 def gate_ledger(df: pl.DataFrame, schema, headers: dict[str, str],
                 key: tuple[str, ...] = ()) -> tuple[pl.DataFrame, list[RowIssue]]:
     """Validate a small ledger's typed rows with its polars schema: the rows that pass (schema columns, coerced) and
-    the issues of the rest, failures found by position. Among duplicate keys the first copy that passed is kept."""
+    the issues of the rest, failures found by position. Among duplicate keys the first copy that passed is kept.
+    Optional columns the file does not have are added empty."""
+    df = df.with_columns(pl.lit(None, col.dtype.type).alias(name) for name, col in schema.columns.items()
+                         if name not in df.columns)
     failures = polars_failures(df, schema, headers)
     rows = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
     source_rows = df["source_row"].gather(failures["_pos"]).to_list()

@@ -20,6 +20,8 @@ from eldercare.ledgers import LEDGERS, SMALL_LEDGERS, VISITS  # noqa: E402
 
 PANDAS_TYPES = {"VARCHAR": str, "DATE": "datetime64[ns]", "TIMESTAMP": "datetime64[ns]", "DOUBLE": float,
                 "BIGINT": "int64", "BOOLEAN": bool}
+# Nullable whole numbers and yes/no use pandas' nullable dtypes: an unknown stays unknown, never 0 or False.
+NULLABLE_PANDAS_TYPES = {**PANDAS_TYPES, "BIGINT": "Int64", "BOOLEAN": "boolean"}
 POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "TIMESTAMP": pl.Datetime("us"), "DOUBLE": pl.Float64,
                 "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean}
 
@@ -65,7 +67,8 @@ def _polars_rule(rule: RowRule) -> papl.Check:
 
 def pandas_schema(table: Table, rules: tuple[RowRule, ...] = ()) -> pa.DataFrameSchema:
     """A pandas schema of a stored table (coercing, extra columns filtered out)."""
-    columns = {f.name: pa.Column(PANDAS_TYPES[f.sql], checks=_field_checks(f, pa), nullable=f.nullable,
+    columns = {f.name: pa.Column((NULLABLE_PANDAS_TYPES if f.nullable else PANDAS_TYPES)[f.sql],
+                                 checks=_field_checks(f, pa), nullable=f.nullable,
                                  description=f.description, metadata={"sql": f.sql}) for f in table.fields}
     return pa.DataFrameSchema(columns, checks=[_pandas_rule(r) for r in rules], coerce=True, strict="filter",
                               name=table.name)

@@ -118,7 +118,8 @@ def test_beds_with_a_title_row_and_a_two_row_merged_header_all_load(region_run):
                     ("E002", "2022-06-30", "2022-06-21", "不合格", 2400.0)]  # 未通过 -> 不合格
     assert query(warehouse, "select header_row, rows_read, rows_valid, rows_quarantined from audit.ingest_files "
                             "where ledger = 'beds'") == [(3, 3, 2, 1)]  # data starts below the second header row
-    assert query(warehouse, "select item from validated.bed_items") == [(ITEM,)]
+    # 个性化 not given: unknown (NULL), not 否
+    assert query(warehouse, "select item, personalised from validated.bed_items") == [(ITEM, None)]
 
 
 def test_dates_after_the_run_as_of_date_are_quarantined_naming_it(region_run):
