@@ -1,4 +1,5 @@
-"""The hard gate: validate typed rows lazily against their pandera model, and turn every failure into a row issue.
+"""The hard gate: validate typed rows lazily against their pandera polars schema, and turn every failure into a row
+issue (found by position).
 
 Rows that fail go to quarantine; the rest continue, coerced to the model's columns and order. Among duplicate
 keys the first copy *that passed every other rule* is kept, so a bad first copy never pushes out a good one.
@@ -6,7 +7,6 @@ keys the first copy *that passed every other rule* is kept, so a bad first copy 
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.errors
 import polars as pl
 
@@ -24,44 +24,6 @@ def _reason(check: str, header: str | None, value: object) -> tuple[str, str]:
     rule = check.split("(")[0]
     template = CHECK_REASONS.get(rule, "{header}: fails check " + check)
     return rule, template.format(header=header or "row", value=value)
-
-
-def gate_pandas(df: pd.DataFrame, schema, headers: dict[str, str], key: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Validate a small ledger's typed rows against its pandas schema; return the rows that pass (schema columns)
-    and the issues of the rest."""
-    df = df.reset_index(drop=True).copy()
-    for name in schema.columns:
-        if name not in df.columns:
-            df[name] = None
-    issues: list[RowIssue] = []
-    bad: set[int] = set()
-    try:
-        schema.validate(df, lazy=True)
-    except pandera.errors.SchemaErrors as err:
-        fc = err.failure_cases
-        if fc["index"].isna().any():
-            raise ContractBroken(str(fc[fc["index"].isna()].to_dict("records"))) from None
-        for rec in fc.to_dict("records"):
-            idx = int(rec["index"])
-            column = rec["column"] if rec["column"] in schema.columns else CHECK_COLUMNS.get(str(rec["check"]))
-            value = rec["failure_case"] if rec["column"] in schema.columns else df.at[idx, column] if column else None
-            rule, reason = _reason(str(rec["check"]), headers.get(column, column), value)
-            issues.append(RowIssue(int(df.at[idx, "source_row"]), column, headers.get(column),
-                                   None if value is None else str(value), rule, reason))
-            bad.add(idx)
-    passed = df.drop(index=sorted(bad))
-    if key and len(passed):
-        dup = passed.duplicated(subset=["region_code", *key], keep="first")
-        first = passed[~dup].set_index(["region_code", *key])["source_row"]
-        for _, row in passed[dup].iterrows():
-            k = tuple(row[c] for c in ("region_code", *key))
-            header = headers.get(key[0], key[0])
-            issues.append(RowIssue(int(row["source_row"]), key[0], header, str(row[key[0]]), "duplicate_key",
-                                   f"{header}: '{row[key[0]]}' already appears on row {first.loc[k]}: "
-                                   "remove or renumber the second copy"))
-        passed = passed[~dup]
-    valid = schema.validate(passed, lazy=True) if len(passed) else passed
-    return valid[list(schema.columns)].reset_index(drop=True), issues
 
 
 def gate_ledger(df: pl.DataFrame, schema, headers: dict[str, str],
@@ -88,25 +50,6 @@ def gate_ledger(df: pl.DataFrame, schema, headers: dict[str, str],
         passed = passed.filter(~pl.col("_pos").is_in(dup["_pos"]))
     valid = schema.validate(passed.drop("_pos")) if passed.height else passed.drop("_pos")
     return valid.select(list(schema.columns)) if passed.height else valid, issues
-
-
-def gate_polars(df: pl.DataFrame, schema, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Validate visit rows with the polars model; return (rows that pass, issues frame) without a Python loop per row.
-
-    The issues frame has source_file, source_row, column, header, value, rule, reason.
-    """
-    issues = polars_failures(df, schema, headers)
-    if not issues.height:
-        return df, issues.drop("_pos").with_columns(pl.lit(None, pl.Utf8).alias("source_file"),
-                                                    pl.lit(None, pl.Int64).alias("source_row"))
-    passed = df.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(issues["_pos"].unique()))
-    return passed, with_lineage(issues, df)
-
-
-def with_lineage(issues: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
-    """Issues of `polars_failures` with the source_file and source_row of their row in `df` instead of `_pos`."""
-    return issues.with_columns(df["source_file"].gather(issues["_pos"]).alias("source_file"),
-                               df["source_row"].gather(issues["_pos"]).alias("source_row")).drop("_pos")
 
 
 def polars_failures(df: pl.DataFrame, schema, headers: dict[str, str]) -> pl.DataFrame:

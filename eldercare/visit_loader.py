@@ -19,7 +19,7 @@ from eldercare.formats import TOTALS_RE
 from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
-from eldercare.ledgers import SERVICE_ITEMS, VISITS
+from eldercare.ledgers import VISITS
 from eldercare.normalise import after_as_of_reason
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
@@ -134,7 +134,7 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
     derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
     recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
     rows = ok.with_columns(
-        pl.col("service_item").replace(dict(SERVICE_ITEMS)),
+        pl.col("service_item").replace(VISITS.column("service_item").vocabulary.spellings),
         pl.col("_in").alias("checkin_at"), pl.col("_out").alias("checkout_at"),
         # Open punches and 未记录时间 are not delivered time: unknown, not zero.
         pl.when(pl.col("_out").is_null()).then(None)
