@@ -104,6 +104,12 @@ def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
 
+def _only_header(payload: bytes, header_lines: int) -> bool:
+    """True when nothing but blank lines follows the header lines."""
+    parts = payload.split(b"\n", header_lines)
+    return len(parts) <= header_lines or not parts[header_lines].strip(b" \t\r\n,")
+
+
 def _read_csv(path: Path, source_file: str) -> VisitFile:
     payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
     head = head_text.splitlines()[:HEADER_SCAN_ROWS]
@@ -117,10 +123,11 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
                             columns=sorted(hits), row_index_name="_pos", quote_char='"')
         frame = frame.rename({f"column_{j}": hits[j] for j in hits})  # polars names unnamed columns column_<index>
-    except pl.exceptions.NoDataError:  # only its header: a month without visits yet (every month starts so)
-        frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
     except pl.exceptions.PolarsError as exc:
-        raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+        if not _only_header(payload, data_start):
+            raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+        # only its header (and blank lines): a month without visits yet, as every month starts — 0 rows
+        frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
     header_cells = grid.rows[data_start - 1][1]
     unknown = sorted({c.strip() for j, c in enumerate(header_cells) if c.strip() and j not in hits})
     frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row")).drop("_pos")
