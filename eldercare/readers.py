@@ -183,6 +183,17 @@ def match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[
     return pos + used, hits, texts, units
 
 
+def unknown_columns(grid: Grid, data_start: int, hits: dict[int, str], texts: dict[int, str]) -> list[str]:
+    """Header cells no column of the ledger claims, from both rows of a two-row header (left out, and reported)."""
+    rows = [grid.rows[data_start - 1][1]]
+    if data_start >= 2:
+        top = grid.rows[data_start - 2][1]
+        if any(j < len(top) and top[j] is not None and str(top[j]) == texts[j] for j in hits):
+            rows.append(top)  # the upper row of a two-row header named some columns: it is header too
+    return sorted({str(c).strip() for cells in rows for j, c in enumerate(cells)
+                   if c is not None and str(c).strip() and j not in hits})
+
+
 def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None) -> RawTable:
     """Read a ledger from a file, choosing the sheet whose headers fit it best; refuse what is unreadable."""
     grids = grids if grids is not None else read_grids(path, source_file)
@@ -209,9 +220,7 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     if missing:
         names = ", ".join(f"{ledger.column(c).aliases[0]} ({c})" for c in missing)
         raise LedgerRefused(source_file, f"required column missing in {where}: {names}")
-    header_cells = grid.rows[data_start - 1][1] if data_start else []
-    unknown = sorted({str(c).strip() for j, c in enumerate(header_cells)
-                      if c is not None and str(c).strip() and j not in hits})
+    unknown = unknown_columns(grid, data_start, hits, texts)
     return RawTable(
         source_file=source_file, sheet=grid.sheet, header_row=grid.rows[data_start - 1][0],
         headers={canon: texts[j] for j, canon in hits.items()},

@@ -17,7 +17,9 @@ import polars as pl
 
 from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
-from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_text, match_header, read_ledger
+from eldercare.readers import (
+    HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_text, match_header, read_ledger, unknown_columns,
+)
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
 VISIT_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -128,8 +130,7 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
             raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
         # only its header (and blank lines): a month without visits yet, as every month starts — 0 rows
         frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
-    header_cells = grid.rows[data_start - 1][1]
-    unknown = sorted({c.strip() for j, c in enumerate(header_cells) if c.strip() and j not in hits})
+    unknown = unknown_columns(grid, data_start, hits, texts)
     frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row")).drop("_pos")
     return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
 

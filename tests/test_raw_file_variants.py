@@ -51,15 +51,17 @@ def _beds_xlsx(path: Path) -> None:
     ws.title = "床位"
     ws.append(["测试区家庭养老床位建设台账（2022年）"])
     ws.merge_cells("A1:K1")
-    ws.append(["服务对象编号", "服务机构", "建设日期", None, None, "验收情况", None, None, "实际支付金额", "已享受适老化改造"])
-    ws.append([None, None, "计划完成日期", "实际开工日期", "实际完成日期", "验收日期", "验收结果", "验收金额", None, None])
-    for col in "ABIJ":
+    ws.append(["服务对象编号", "服务机构", "建设日期", None, None, "验收情况", None, None, "实际支付金额", "已享受适老化改造",
+               "联系人"])
+    ws.append([None, None, "计划完成日期", "实际开工日期", "实际完成日期", "验收日期", "验收结果", "验收金额", None, None,
+               None])
+    for col in "ABIJK":
         ws.merge_cells(f"{col}2:{col}3")
     ws.merge_cells("C2:E2")
     ws.merge_cells("F2:H2")
-    ws.append(["E001", "JG001", "2022-06-30", "2022-06-01", "2022-06-20", "2022-06-25", "通过", 2500, 2500, "否"])
-    ws.append(["E002", "JG001", "2022-06-30", "2022-06-02", "2022-06-21", "2022-06-26", "未通过", 2400, 0, "否"])
-    ws.append(["E003", "JG001", "2022-06-30", "2022-06-03", "2022-06-22", "2022-09-10", "合格", 2300, 2300, "否"])
+    ws.append(["E001", "JG001", "2022-06-30", "2022-06-01", "2022-06-20", "2022-06-25", "通过", 2500, 2500, "否", "甲"])
+    ws.append(["E002", "JG001", "2022-06-30", "2022-06-02", "2022-06-21", "2022-06-26", "未通过", 2400, 0, "否", "乙"])
+    ws.append(["E003", "JG001", "2022-06-30", "2022-06-03", "2022-06-22", "2022-09-10", "合格", 2300, 2300, "否", "丙"])
     items = wb.create_sheet("床位改造明细")
     items.append(["服务对象编号", "类别", "项目名称", "数量", "金额"])
     items.append(["E001", "智能化设备", ITEM, 1, 800])
@@ -116,8 +118,9 @@ def test_beds_with_a_title_row_and_a_two_row_merged_header_all_load(region_run):
     # E003's 验收日期 2022-09-10 is after the as-of date 2022-08-31: that bed is quarantined, the other two load
     assert rows == [("E001", "2022-06-30", "2022-06-20", "合格", 2500.0),   # 通过 -> 合格
                     ("E002", "2022-06-30", "2022-06-21", "不合格", 2400.0)]  # 未通过 -> 不合格
-    assert query(warehouse, "select header_row, rows_read, rows_valid, rows_quarantined from audit.ingest_files "
-                            "where ledger = 'beds'") == [(3, 3, 2, 1)]  # data starts below the second header row
+    assert query(warehouse, "select header_row, rows_read, rows_valid, rows_quarantined, unknown_columns "
+                            "from audit.ingest_files where ledger = 'beds'") == [
+        (3, 3, 2, 1, "联系人")]  # data starts below the second header row; a column of neither row is reported
     # 个性化 not given: unknown (NULL), not 否
     assert query(warehouse, "select item, personalised from validated.bed_items") == [(ITEM, None)]
 
