@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
-from eldercare.normalise import RowIssue, normalise
+from eldercare.normalise import RowIssue, normalise, unknown_reference, unknown_reference_reason
 from eldercare.readers import LedgerRefused, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
@@ -99,12 +99,12 @@ def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key
             for ref in references:
                 if ref.column not in df.columns:
                     continue
-                unknown_ref = pl.col(ref.column).is_not_null() & ~pl.col(ref.column).is_in(
-                    sorted(ref.keys.get(region.code, set())))
+                unknown_ref = unknown_reference(ref.column, ref.keys.get(region.code, set()))
                 header = table.headers.get(ref.column, ref.column)
-                issues += [RowIssue(row, ref.column, header, value, "unknown_reference",
-                                    f"{header}: '{value}' is not in {ref.target}: add it there or correct the code")
-                           for row, value in df.filter(unknown_ref).select("source_row", ref.column).iter_rows()]
+                bad = df.filter(unknown_ref).select("source_row", unknown_reference_reason(
+                    header, ref.target, pl.col(ref.column)).alias("reason"), ref.column)
+                issues += [RowIssue(row, ref.column, header, value, "unknown_reference", reason)
+                           for row, reason, value in bad.iter_rows()]
                 df = df.filter(~unknown_ref)
             good, gate_issues = gate(df, table.headers)
             issues += gate_issues

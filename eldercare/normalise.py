@@ -86,6 +86,23 @@ def parse_cell(kind: str, cell: object, unit: str | None = None,
     raise ValueError(f"unknown column kind {kind}")
 
 
+UNKNOWN_REFERENCE = "{header}: '{value}' is not in {target}: add it there or correct the code"
+
+
+def unknown_reference(column: str, known) -> pl.Expr:
+    """True where `column` is set but not among the keys `known` (a polars Series or a collection; None = none)."""
+    if known is None:
+        return pl.col(column).is_not_null()
+    values = known if isinstance(known, pl.Series) else sorted(known)
+    return pl.col(column).is_not_null() & ~pl.col(column).is_in(values)
+
+
+def unknown_reference_reason(header: str, target: str, value: pl.Expr) -> pl.Expr:
+    """`UNKNOWN_REFERENCE` as a polars expression of the cell `value`."""
+    pre, post = UNKNOWN_REFERENCE.format(header=header, value="\0", target=target).split("\0")
+    return pl.lit(pre) + value + pl.lit(post)
+
+
 def after_as_of_reason(header: str, value: object, as_of: dt.date) -> str:
     """What a clerk reads about a date that lies after the run's as-of date."""
     return (f"{header}: {value} is after the run's as-of date {as_of.isoformat()}: "

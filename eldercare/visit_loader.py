@@ -20,7 +20,7 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import after_as_of_reason
+from eldercare.normalise import after_as_of_reason, unknown_reference, unknown_reference_reason
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
 
@@ -152,7 +152,7 @@ def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, header: str
     return rows.filter(pl.col(unknown)).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
         pl.lit(header).alias("header"), pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
-        (pl.lit(f"{header}: '") + pl.col(column) + pl.lit(f"' is not in {target}: add it there or correct the code"))
+        unknown_reference_reason(header, target, pl.col(column))
         .alias("reason"))
 
 
@@ -185,13 +185,6 @@ def _key_sets(keys: pl.DataFrame, column: str) -> dict[str, pl.Series]:
     return {code: part[column] for (code,), part in keys.partition_by("region_code", as_dict=True).items()}
 
 
-def _unknown(column: str, known: pl.Series | None) -> pl.Expr:
-    """True where `column` is set but not one of the region's keys."""
-    if known is None:
-        return pl.col(column).is_not_null()
-    return pl.col(column).is_not_null() & ~pl.col(column).is_in(known)
-
-
 def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict,
                     as_of: dt.date | None):
     """One month file read, parsed and its references looked up; a refusal comes back instead of raising.
@@ -205,8 +198,8 @@ def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders:
     rows, bad, blank = parse_month_frame(vf.frame, vf.headers, as_of)
     rows = rows.with_columns(
         pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"), pl.lit(month).alias("month"),
-        _unknown("elder_id", elders.get(region_code)).alias("_unknown_elder"),
-        _unknown("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
+        unknown_reference("elder_id", elders.get(region_code)).alias("_unknown_elder"),
+        unknown_reference("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
     keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row", code_expr("elder_id"))
     meta = {"encoding": vf.encoding, "header_row": vf.header_row, "rows_read": vf.frame.height - blank,
             "blank_rows": blank, "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers}
