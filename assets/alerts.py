@@ -6,12 +6,12 @@ otherwise the end of the run's last month, or the run's creation date (Beijing t
 
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
 
+from assets.run_context import run_as_of
 from assets.metadata import column_schema
 from checks.alert_checks import (check_specs, elders_at_risk, person_times_at_risk, shortfalls_missed,
                                  target_expected, validate)
@@ -21,7 +21,7 @@ from eldercare.alerts.call_list import write_call_lists
 from eldercare.alerts.pace import ALERTED, pace_table, person_months_known_on
 from eldercare.alerts.person_times_risk import person_times_outlook as outlook_table, person_times_risk as risk_table
 from eldercare.alerts.rules import AlertRules, alert_rules, rules_frame
-from eldercare.compliance import VisitPolicy, month_bounds
+from eldercare.compliance import VisitPolicy
 from eldercare.policy import load_defaults, policy_for
 from resources import RawFolder, Warehouse
 from resources import ExportsFolder
@@ -31,24 +31,9 @@ GROUP = "alerts"
 OWNERS = ["team:data-eng"]
 POOL = "duckdb"
 PREVIEW = 20
-AS_OF_TAG = "eldercare/as_of"
-BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 COMMON = dict(group_name=GROUP, owners=OWNERS, pool=POOL)
 LEDGERS = [dg.AssetKey(["validated", n]) for n in ("visits", "elders", "status_events", "regions")]
 
-
-def run_as_of(context: dg.AssetExecutionContext) -> dt.date:
-    """The run's as-of date: tag eldercare/as_of, else min(end of the run's last month, creation date in Beijing)."""
-    tags = context.run.tags
-    if tags.get(AS_OF_TAG):
-        return dt.date.fromisoformat(tags[AS_OF_TAG])
-    record = context.instance.get_run_record_by_id(context.run_id)
-    created = (record.create_timestamp if record else dt.datetime.now(dt.timezone.utc)).astimezone(BEIJING).date()
-    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    if last:
-        month = dt.date.fromisoformat(last[:10])
-        return min(month_bounds(month)[1] - dt.timedelta(days=1), created)
-    return created
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ Thin wiring: read tables by SQL (eldercare.exports.sources), build with eldercar
 path goes into the materialisation metadata. A table not built yet makes its values 'not computable', never 0.
 """
 
-import datetime as dt
 
 import dagster as dg
 import pandas as pd
 
+from assets.run_context import run_as_of
 from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data_docs_check_specs
 from eldercare.exports import data_docs as dd
 from eldercare.exports import files, sources
@@ -27,23 +27,10 @@ GROUP = "exports"
 OWNERS = ["team:data-eng"]
 POOL = "duckdb"
 KINDS = {"excel", "duckdb"}
-AS_OF_TAG = "eldercare/as_of"
 FIGURES = dg.AssetKey(["metrics", "figures"])
 SCORES = [dg.AssetKey(["scores", n]) for n in ("indicator_scores", "totals", "departures")]
 REGIONS = dg.AssetKey(["validated", "regions"])
 
-
-def run_as_of(context: dg.AssetExecutionContext) -> dt.date:
-    """The `eldercare/as_of` tag, else the end of the run's last month, else the run's creation date (Beijing)."""
-    tags = context.run.tags
-    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    month_end = None
-    if last:
-        first = dt.date.fromisoformat(last[:10])
-        month_end = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
-    record = context.instance.get_run_record_by_id(context.run_id)
-    created = record.create_timestamp.timestamp() if record is not None else None
-    return files.as_of_date(tags.get(AS_OF_TAG), month_end, created)
 
 
 def _written(paths: dict[str, object]) -> dict[str, dg.MetadataValue]:

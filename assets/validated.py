@@ -1,6 +1,7 @@
 """Validated ledgers: each raw ledger of every region becomes `validated.<ledger>`, its bad rows `quarantine.rows`.
 
-Every asset replaces its slice (a ledger, or one month of visits) in one transaction, by column name.
+Wiring only: the loaders live in `eldercare/` (`ledger_loader`, `visit_loader`), the gates in `checks/`. Every asset
+replaces its slice (a ledger, or one month of visits) in one transaction, by column name.
 """
 
 
@@ -10,26 +11,23 @@ import dagster as dg
 import pandas as pd
 import polars as pl
 
-from assets.ingestion import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
+from assets.run_context import run_as_of
 from assets.metadata import column_schema, load_metadata
-from assets.visit_ingestion import load_month
-from checks.schemas import SMALL_LEDGER_MODELS, VisitRow
-from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
+from checks.gate import gate_ledger, polars_failures
+from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
+from eldercare.ledger_loader import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
+from eldercare.ledgers import FOREIGN_KEYS, LEDGERS, REGIONS, VISITS
+from eldercare.visit_loader import load_month
 from pipeline.partitions import monthly
 from resources import IdHashKey, RawFolder, Warehouse
-from resources.warehouse import replace_slice, table_ddl
+from resources.warehouse import replace_slice
 
 GROUP = "validated"
 OWNERS = ["team:data-eng"]
 POOL = "duckdb"
 
-REGION_COLUMNS = ["region_code", "name", "project_year", "service_start", "window_start", "window_end",
-                  "visits_per_month", "minutes_per_month", "medical_visits_per_month", "bed_subsidy_cap_yuan",
-                  "source_file"]
-REGIONS_DDL = ("create table if not exists validated.regions (region_code varchar, name varchar, project_year bigint,"
-               " service_start date, window_start date, window_end date, visits_per_month double,"
-               " minutes_per_month double, medical_visits_per_month double, bed_subsidy_cap_yuan double,"
-               " source_file varchar)")
+REGION_COLUMNS = REGIONS.columns
+REGIONS_DDL = REGIONS.ddl()
 
 DESCRIPTIONS = {
     "institutions": "服务机构: the contracted institutions of every region.",
@@ -40,6 +38,12 @@ DESCRIPTIONS = {
     "funds": "资金台账: allocations, receipts, payments and spending, all amounts in 元.",
     "survey": "满意度调查: one questionnaire per row, answers as letters A (非常满意) … E (非常不满意).",
 }
+
+
+
+def region_refusal_file(folder: str, reason: str) -> str:
+    """What a region refusal names: `<folder>/region.yaml` when the file is at fault, else the folder."""
+    return f"{folder}/region.yaml" if reason.startswith("region.yaml") else folder
 
 
 def _keys(con, table: str, column: str) -> dict[str, set[str]]:
@@ -61,7 +65,8 @@ def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
         "bed_subsidy_cap_yuan": r.bed_subsidy_cap_yuan, "source_file": raw_folder.relative(r.folder / "region.yaml"),
     } for r in accepted], columns=REGION_COLUMNS)
     refusals = pd.DataFrame([{"region_code": e.folder if e.folder.isdigit() else None, "ledger": "region",
-                              "month": None, "source_file": e.folder, "reason": e.reason} for e in refused],
+                              "month": None, "source_file": region_refusal_file(e.folder, e.reason),
+                              "reason": e.reason} for e in refused],
                             columns=REFUSED_COLUMNS)
     with warehouse.transaction() as con:
         con.execute(REGIONS_DDL)
@@ -77,21 +82,22 @@ def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
 
 def build_ledger_asset(name: str) -> dg.AssetsDefinition:
     """The validated-table asset of one small ledger (pandas + pandera)."""
-    ledger, model = LEDGERS[name], SMALL_LEDGER_MODELS[name]
+    ledger, schema = LEDGERS[name], SMALL_LEDGER_SCHEMAS[name]
     refs = FOREIGN_KEYS.get(name, [])
     deps = [dg.AssetKey(["validated", "regions"])] + [dg.AssetKey(["validated", fk.target]) for fk in refs]
 
     @dg.asset(key=["validated", name], group_name=GROUP, owners=OWNERS, kinds={"excel", "pandas", "duckdb"},
               pool=POOL, deps=list(dict.fromkeys(deps)), description=DESCRIPTIONS[name],
-              metadata={"dagster/column_schema": column_schema(model.to_schema()), "ledger": ledger.label})
+              metadata={"dagster/column_schema": column_schema(schema), "ledger": ledger.label})
     def _asset(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
                id_hash_key: IdHashKey) -> dg.MaterializeResult:
         if name == "elders" and id_hash_key.is_development_key:
             context.log.warning("ID numbers are hashed with the development key: set ELDERCARE_ID_HASH_KEY in production")
         with warehouse.connect() as con:
-            con.execute(table_ddl(model.to_schema(), f"validated.{name}"))
+            con.execute(ledger.validated.ddl())
             references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
-        load = load_ledger(ledger, model, raw_folder, id_hash_key.key, references)
+        load = load_ledger(ledger, lambda df, headers: gate_ledger(df, POLARS_SCHEMAS[name], headers, ledger.key),
+                           ledger.validated.columns, raw_folder, id_hash_key.key, references, run_as_of(context))
         with warehouse.transaction() as con:
             replace_slice(con, f"validated.{name}", load.valid)
             replace_slice(con, "quarantine.rows", load.quarantine, "ledger = ? and month is null", [name])
@@ -104,30 +110,41 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
     return _asset
 
 
-LEDGER_ASSETS = [build_ledger_asset(n) for n in SMALL_LEDGER_MODELS]
+LEDGER_ASSETS = [build_ledger_asset(n) for n in SMALL_LEDGER_SCHEMAS]
 
 
 @dg.asset(key=["validated", "visits"], group_name=GROUP, owners=OWNERS, kinds={"polars", "duckdb", "csv"},
           pool=POOL, partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(),
           deps=[dg.AssetKey(["validated", "elders"]), dg.AssetKey(["validated", "institutions"])],
-          metadata={"dagster/column_schema": column_schema(VisitRow.to_schema()), "partition_expr": "month"})
+          metadata={"dagster/column_schema": column_schema(VISIT_SCHEMA), "partition_expr": "month"})
 def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """上门服务记录: punch records, one partition per month file (visits/YYYY-MM.*) of every region.
 
     Re-materialising a month replaces exactly that month's rows, quarantine and accounting, in one transaction.
     Unknown elders, duplicate punches, check-out before check-in and records of another month are quarantined.
     """
-    window = context.partition_time_window
-    months = _months(window.start.date(), window.end.date())
+    months = [dt.date.fromisoformat(key[:10]) for key in context.partition_keys]  # the monthly partitions' starts
+    as_of = run_as_of(context)
     with warehouse.connect() as con:
-        con.execute(table_ddl(VisitRow.to_schema(), "validated.visits"))
+        con.execute(VISITS.validated.ddl())
         elders = pl.from_arrow(con.sql("select region_code, elder_id from validated.elders").to_arrow_table())
         institutions = pl.from_arrow(
             con.sql("select region_code, institution_id from validated.institutions").to_arrow_table())
-    totals = {"valid": 0, "quarantined": 0, "refused": 0}
-    files, quarantine_parts, refused_all = [], [], []
+    misnamed = pd.DataFrame([{"region_code": region.code, "ledger": "visits", "month": None,
+                              "source_file": raw_folder.relative(path), "reason": why}
+                             for region in raw_folder.regions()[0]
+                             for path, why in raw_folder.unreadable_visit_files(region)], columns=REFUSED_COLUMNS)
+    with warehouse.transaction() as con:  # files of no month: refused by name on every run, never ignored
+        replace_slice(con, "quarantine.refused_files", misnamed, "ledger = 'visits' and month is null")
+    for rec in misnamed.to_dict("records"):
+        context.log.warning(f"file refused: {rec['source_file']}: {rec['reason']}")
+    totals = {"valid": 0, "quarantined": 0, "refused": len(misnamed)}
+    files, quarantine_parts, refused_all = [], [], [misnamed]
     for month in months:
-        load = load_month(month, raw_folder, elders, institutions)
+        load = load_month(month, raw_folder, elders, institutions,
+                          lambda rows, headers: polars_failures(rows, VISIT_SCHEMA, headers), VISITS.validated.columns,
+                          as_of)
+        load.valid = VISIT_SCHEMA.validate(load.valid)
         files_df = pd.DataFrame(load.files, columns=FILE_COLUMNS)
         refused_df = pd.DataFrame(load.refused, columns=REFUSED_COLUMNS)
         with warehouse.transaction() as con:
@@ -150,11 +167,3 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     meta["dagster/partition_row_count"] = totals["valid"]
     meta["months"] = ", ".join(m.strftime("%Y-%m") for m in months)
     return dg.MaterializeResult(metadata=meta)
-
-
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, current = [], start.replace(day=1)
-    while current < end:
-        months.append(current)
-        current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months

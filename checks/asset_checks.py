@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.errors
 import polars as pl
 
-from checks.schemas import SMALL_LEDGER_MODELS, VisitRow
+from checks.schemas import SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
 from resources import Warehouse
 
@@ -25,6 +25,15 @@ UNIQUE_SCOPE = {"visits": ("region_code", "month", "visit_id")}
 
 def _md(df: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(MAX_LISTED).to_markdown(index=False) if len(df) else "none")
+
+
+def refusal_line(refused: pd.DataFrame) -> str:
+    """One line naming the first refused file (or region.yaml, or folder) and why, and how many more there are."""
+    if refused.empty:
+        return "none"
+    first = refused.iloc[0]
+    more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+    return f"{first['source_file']}: {first['reason']}{more}"
 
 
 def run_months(context: dg.AssetCheckExecutionContext) -> list[dt.date] | None:
@@ -145,7 +154,7 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
                     frame = pl.from_arrow(
                         con.sql(f"select * from validated.visits where month = DATE '{month.isoformat()}'").to_arrow_table())
                     try:
-                        VisitRow.validate(frame, lazy=True)
+                        VISIT_SCHEMA.validate(frame, lazy=True)
                     except pandera.errors.SchemaErrors as err:
                         failures.append(err.failure_cases.to_pandas())
                 rows = con.execute("select count(*) from validated.visits").fetchone()[0]
@@ -153,7 +162,7 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
                 frame = con.execute(f"select * from {table}").df()
                 rows = len(frame)
                 try:
-                    SMALL_LEDGER_MODELS[ledger].validate(frame, lazy=True)
+                    SMALL_LEDGER_SCHEMAS[ledger].validate(frame, lazy=True)
                 except pandera.errors.SchemaErrors as err:
                     failures.append(err.failure_cases)
         fc = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
@@ -171,7 +180,8 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
             refused = con.execute("select region_code, month, source_file, reason from quarantine.refused_files "
                                   "where ledger = ? order by all", [ledger]).df()
         return dg.AssetCheckResult(passed=refused.empty, severity=dg.AssetCheckSeverity.ERROR,
-                                   metadata={"refused": len(refused), "files": _md(refused)})
+                                   metadata={"refused": len(refused), "files": _md(refused),
+                                             "first_refused": refusal_line(refused)})
 
     checks.append(files_readable)
     return checks
@@ -187,9 +197,11 @@ def build_region_checks() -> list[dg.AssetChecksDefinition]:
             refused = con.execute("select source_file as folder, reason from quarantine.refused_files "
                                   "where ledger = 'region' order by all").df()
             accepted = con.execute("select count(*) from validated.regions").fetchone()[0]
-        return dg.AssetCheckResult(passed=refused.empty, metadata={"accepted": accepted, "refused": _md(refused)})
+        return dg.AssetCheckResult(passed=refused.empty, metadata={
+            "accepted": accepted, "refused": _md(refused),
+            "first_refused": refusal_line(refused.rename(columns={"folder": "source_file"}))})
 
     return [regions_accepted]
 
 
-VALIDATED_CHECKS = build_region_checks() + [c for name in (*SMALL_LEDGER_MODELS, "visits") for c in build_ledger_checks(name)]
+VALIDATED_CHECKS = build_region_checks() + [c for name in (*SMALL_LEDGER_SCHEMAS, "visits") for c in build_ledger_checks(name)]

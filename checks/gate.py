@@ -1,4 +1,5 @@
-"""The hard gate: validate typed rows lazily against their pandera model, and turn every failure into a row issue.
+"""The hard gate: validate typed rows lazily against their pandera polars schema, and turn every failure into a row
+issue (found by position).
 
 Rows that fail go to quarantine; the rest continue, coerced to the model's columns and order. Among duplicate
 keys the first copy *that passed every other rule* is kept, so a bad first copy never pushes out a good one.
@@ -6,7 +7,6 @@ keys the first copy *that passed every other rule* is kept, so a bad first copy 
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.errors
 import polars as pl
 
@@ -26,71 +26,39 @@ def _reason(check: str, header: str | None, value: object) -> tuple[str, str]:
     return rule, template.format(header=header or "row", value=value)
 
 
-def gate_pandas(df: pd.DataFrame, model, headers: dict[str, str], key: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Validate a small ledger's typed rows; return the rows that pass (model columns) and the issues of the rest."""
-    schema = model.to_schema()
-    df = df.reset_index(drop=True).copy()
-    for name in schema.columns:
-        if name not in df.columns:
-            df[name] = None
-    issues: list[RowIssue] = []
-    bad: set[int] = set()
-    try:
-        schema.validate(df, lazy=True)
-    except pandera.errors.SchemaErrors as err:
-        fc = err.failure_cases
-        if fc["index"].isna().any():
-            raise ContractBroken(str(fc[fc["index"].isna()].to_dict("records"))) from None
-        for rec in fc.to_dict("records"):
-            idx = int(rec["index"])
-            column = rec["column"] if rec["column"] in schema.columns else CHECK_COLUMNS.get(str(rec["check"]))
-            value = rec["failure_case"] if rec["column"] in schema.columns else df.at[idx, column] if column else None
-            rule, reason = _reason(str(rec["check"]), headers.get(column, column), value)
-            issues.append(RowIssue(int(df.at[idx, "source_row"]), column, headers.get(column),
-                                   None if value is None else str(value), rule, reason))
-            bad.add(idx)
-    passed = df.drop(index=sorted(bad))
-    if key and len(passed):
-        dup = passed.duplicated(subset=["region_code", *key], keep="first")
-        first = passed[~dup].set_index(["region_code", *key])["source_row"]
-        for _, row in passed[dup].iterrows():
-            k = tuple(row[c] for c in ("region_code", *key))
-            header = headers.get(key[0], key[0])
-            issues.append(RowIssue(int(row["source_row"]), key[0], header, str(row[key[0]]), "duplicate_key",
-                                   f"{header}: '{row[key[0]]}' already appears on row {first.loc[k]}: "
-                                   "remove or renumber the second copy"))
-        passed = passed[~dup]
-    valid = schema.validate(passed, lazy=True) if len(passed) else passed
-    return valid[list(schema.columns)].reset_index(drop=True), issues
+def gate_ledger(df: pl.DataFrame, schema, headers: dict[str, str],
+                key: tuple[str, ...] = ()) -> tuple[pl.DataFrame, list[RowIssue]]:
+    """Validate a small ledger's typed rows with its polars schema: the rows that pass (schema columns, coerced) and
+    the issues of the rest, failures found by position. Among duplicate keys the first copy that passed is kept.
+    Optional columns the file does not have are added empty."""
+    df = df.with_columns(pl.lit(None, col.dtype.type).alias(name) for name, col in schema.columns.items()
+                         if name not in df.columns)
+    failures = polars_failures(df, schema, headers)
+    rows = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
+    source_rows = df["source_row"].gather(failures["_pos"]).to_list()
+    issues = [RowIssue(*fields) for fields in zip(source_rows, *(failures[k].to_list() for k in
+                                                                  ("column", "header", "value", "rule", "reason")))]
+    passed = rows.filter(~pl.col("_pos").is_in(failures["_pos"].unique()))
+    if key and passed.height:
+        scope = ["region_code", *key]
+        first = passed.group_by(scope, maintain_order=True).agg(pl.col("source_row").first().alias("_first"))
+        dup = passed.join(first, on=scope, how="left").filter(pl.col("source_row") != pl.col("_first"))
+        header = headers.get(key[0], key[0])
+        issues += [RowIssue(row, key[0], header, str(value), "duplicate_key",
+                            f"{header}: '{value}' already appears on row {first_row}: remove or renumber the second copy")
+                   for row, value, first_row in dup.select("source_row", key[0], "_first").iter_rows()]
+        passed = passed.filter(~pl.col("_pos").is_in(dup["_pos"]))
+    valid = schema.validate(passed.drop("_pos")) if passed.height else passed.drop("_pos")
+    return valid.select(list(schema.columns)) if passed.height else valid, issues
 
 
-def gate_polars(df: pl.DataFrame, model, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Validate visit rows with the polars model; return (rows that pass, issues frame) without a Python loop per row.
-
-    The issues frame has source_file, source_row, column, header, value, rule, reason.
-    """
-    issues = polars_failures(df, model, headers)
-    if not issues.height:
-        return df, issues.drop("_pos").with_columns(pl.lit(None, pl.Utf8).alias("source_file"),
-                                                    pl.lit(None, pl.Int64).alias("source_row"))
-    passed = df.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(issues["_pos"].unique()))
-    return passed, with_lineage(issues, df)
-
-
-def with_lineage(issues: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
-    """Issues of `polars_failures` with the source_file and source_row of their row in `df` instead of `_pos`."""
-    return issues.with_columns(df["source_file"].gather(issues["_pos"]).alias("source_file"),
-                               df["source_row"].gather(issues["_pos"]).alias("source_row")).drop("_pos")
-
-
-def polars_failures(df: pl.DataFrame, model, headers: dict[str, str]) -> pl.DataFrame:
-    """Validate rows lazily with the polars model: one issue per failing row and check, with `_pos`, the row's
+def polars_failures(df: pl.DataFrame, schema, headers: dict[str, str]) -> pl.DataFrame:
+    """Validate rows lazily with a polars schema: one issue per failing row and check, with `_pos`, the row's
     position in `df`, and column, header, value, rule and reason. `df` itself is not copied or filtered here.
     """
-    schema = model.to_schema()
     df = df.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64))
     try:
-        model.validate(df, lazy=True)
+        schema.validate(df, lazy=True)
         failures = pl.DataFrame(schema={"index": pl.Int64, "column": pl.Utf8, "check": pl.Utf8, "failure_case": pl.Utf8})
     except pandera.errors.SchemaErrors as err:
         fc = err.failure_cases
@@ -125,7 +93,3 @@ def _as_text(df: pl.DataFrame, col: str) -> pl.Expr:
         return pl.col(col).dt.strftime("%Y-%m-%d %H:%M:%S")
     return pl.col(col).cast(pl.Utf8)
 
-
-def missing_references(values: pd.Series, known: set[str]) -> pd.Series:
-    """True where a foreign key is set but not among the known keys."""
-    return values.notna() & ~values.isin(known)

@@ -53,12 +53,31 @@ def _is_missing(v: Any) -> bool:
     return False
 
 
-def clean_text(v: Any) -> str | None:
-    """Cell value as stripped half-width text; None for blank, NaN or NA. Never truncates."""
+#: Unicode White_Space, the set polars' strip_chars() removes (Python's str.strip() also removes \x1c-\x1f).
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+               + "\u2028\u2029\u202f\u205f\u3000")
+
+
+def clean_code(v: Any) -> str | None:
+    """A code or number cell (ids, vocabulary values, amounts, dates) as stripped half-width text: `Ｅ００１` is
+    `E001`. None for blank, NaN or NA. Never truncates."""
     if _is_missing(v):
         return None
-    text = to_halfwidth(str(v)).strip()
+    text = to_halfwidth(str(v)).strip(WHITE_SPACE)
     return text or None
+
+
+def clean_text(v: Any) -> str | None:
+    """A free-text cell (说明, item names, purposes) kept as written, only stripped at both ends: its Chinese
+    punctuation （，；） stays. None for blank, NaN or NA. Never truncates."""
+    if _is_missing(v):
+        return None
+    text = str(v).strip(WHITE_SPACE)
+    return text or None
+
+
+#: A totals row (合计 / 总计 / 小计 / 累计, spaces allowed between the characters), judged on its first written cell.
+TOTALS_RE = r"^\s*(?:合\s*计|总\s*计|小\s*计|累\s*计)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -243,7 +262,7 @@ def parse_date(v: Any) -> Parsed[dt.date]:
         return _numeric_date(f, str(v))
     if not isinstance(v, str):
         return Parsed(None, f"not a date: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     if _NUMBER.match(text):
@@ -272,7 +291,7 @@ def parse_datetime(v: Any) -> Parsed[dt.datetime]:
     if f is None:
         if not isinstance(v, str):
             return Parsed(None, f"not a date and time: {v!r}")
-        text = clean_text(v)
+        text = clean_code(v)
         if text is None:
             return Parsed(None, None)
         if _NUMBER.match(text):
@@ -336,7 +355,7 @@ def _parse_money(v: Any, default_factor: Decimal) -> Parsed[float]:
         return Parsed(_yuan(amount, default_factor), None)
     if not isinstance(v, str):
         return Parsed(None, f"not an amount of money: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     m = _MONEY.match(text.replace("\u2212", "-").lower())
@@ -392,7 +411,7 @@ def parse_duration_minutes(v: Any) -> Duration:
         return Duration(f, True, None)
     if not isinstance(v, str):
         return Duration(None, False, f"not a duration: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Duration(None, False, None)
     low = text.lower()
@@ -419,7 +438,8 @@ def parse_duration_minutes(v: Any) -> Duration:
 # Integers and booleans
 # --------------------------------------------------------------------------------------------------
 
-_INT = re.compile(r"^(?P<sign>[+-])?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?$")
+INT_RE = r"^(?P<sign>[+-])?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?$"
+_INT = re.compile(INT_RE)
 
 
 @_never_raise
@@ -437,7 +457,7 @@ def parse_int(v: Any) -> Parsed[int]:
         return Parsed(int(v), None)
     if not isinstance(v, str):
         return Parsed(None, f"not a whole number: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     m = _INT.match(text)
@@ -447,8 +467,8 @@ def parse_int(v: Any) -> Parsed[int]:
     return Parsed(-n if m["sign"] == "-" else n, None)
 
 
-_TRUE = frozenset({"是", "y", "yes", "true", "t", "1", "√", "✓", "✔", "有", "对"})
-_FALSE = frozenset({"否", "n", "no", "false", "f", "0", "×", "✗", "✘", "无", "不是", "没有"})
+TRUE_SPELLINGS = frozenset({"是", "y", "yes", "true", "t", "1", "√", "✓", "✔", "有", "对"})
+FALSE_SPELLINGS = frozenset({"否", "n", "no", "false", "f", "0", "×", "✗", "✘", "无", "不是", "没有"})
 
 
 @_never_raise
@@ -466,13 +486,13 @@ def parse_bool(v: Any) -> Parsed[bool]:
         return Parsed(None, f"not yes or no: {v!r}")
     if not isinstance(v, str):
         return Parsed(None, f"not yes or no: {v!r}")
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return Parsed(None, None)
     low = text.lower()
-    if low in _TRUE:
+    if low in TRUE_SPELLINGS:
         return Parsed(True, None)
-    if low in _FALSE:
+    if low in FALSE_SPELLINGS:
         return Parsed(False, None)
     return Parsed(None, f"not yes or no: {_q(text)}")
 
@@ -481,19 +501,20 @@ def parse_bool(v: Any) -> Parsed[bool]:
 # Resident ID numbers (GB 11643)
 # --------------------------------------------------------------------------------------------------
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_MAP = "10X98765432"
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_MAP = "10X98765432"
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_NO_SPACE = dict.fromkeys(map(ord, INVISIBLE_CHARS + WHITE_SPACE))  # removed anywhere in an ID number
 
 
 def normalise_id_number(v: Any) -> str | None:
     """ID number as text: half-width, every space removed, lowercase x upper-cased; None when blank."""
     if isinstance(v, float) and not math.isnan(v) and v.is_integer() and abs(v) < 2**53:
         v = int(v)  # exact for 15-digit IDs stored as numbers; 18-digit ones are already lossy
-    text = clean_text(v)
+    text = clean_code(v)
     if text is None:
         return None
-    text = "".join(text.translate(_INVISIBLE).split()).upper()
+    text = text.translate(_NO_SPACE).upper()
     return text or None
 
 
@@ -501,8 +522,8 @@ def id_check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits (raises ValueError otherwise)."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"need 17 digits, got {first17!r}")
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return _ID_CHECK_MAP[total % 11]
+    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK_MAP[total % 11]
 
 
 def _id_birth(s: str) -> dt.date | None:

@@ -13,7 +13,15 @@ import datetime as dt
 import polars as pl
 
 from eldercare.formats import (
+    DATE_RE,
     DATETIME_RE,
+    FALSE_SPELLINGS,
+    ID_CHECK_MAP,
+    ID_WEIGHTS,
+    INT_RE,
+    INVISIBLE_CHARS,
+    TRUE_SPELLINGS,
+    WHITE_SPACE,
     DURATION_CLOCK_RE,
     DURATION_NUMBER_RE,
     DURATION_UNITS_RE,
@@ -31,11 +39,11 @@ _HAS_FULLWIDTH_RE = r"[\x{FF01}-\x{FF5E}\x{3000}]"
 # Routes, cheapest first; every row takes at most one: the platform export spelling (strptime at
 # once), everyday written forms (separators mapped, then strptime), anything else DATETIME_RE accepts
 # (captured and zero-padded), Excel serials.
-_CANONICAL_RE = (
+CANONICAL_DATETIME_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2} "
     r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?$"
 )
-_CANONICAL_FMT = "%Y-%m-%d %H:%M:%S"
+CANONICAL_DATETIME_FMT = "%Y-%m-%d %H:%M:%S"
 # Everyday written forms with no stray spaces: 2022/9/1 8:30, 2022.9.1 08:30:15, 2022年9月1日 8时30分.
 _SIMPLE_RE = (
     r"^(?:19|[2-9][0-9])[0-9]{2}"
@@ -78,6 +86,25 @@ def _normalise_stage() -> dict[str, pl.Expr]:
     return {"norm": pl.coalesce(wide, raw).str.strip_chars()}
 
 
+# Cells that code cleaning changes: whitespace at either end, or a full-width character. Every other cell is left
+# as it is (no copy of 3M strings), which is what replacing and stripping would give it anyway.
+_NEEDS_CLEANING_RE = r"^\s|\s$|" + _HAS_FULLWIDTH_RE
+
+
+def code_expr(col: str) -> pl.Expr:
+    """`formats.clean_code` of every cell: full-width ASCII made half-width, stripped, blank -> null (`Ｅ００１` -> `E001`)."""
+    c = _source(col)
+    cleaned = pl.when(c.str.contains(_NEEDS_CLEANING_RE)).then(
+        c.str.replace_many(FULLWIDTH_CHARS, HALFWIDTH_CHARS).str.strip_chars()).otherwise(c)
+    return pl.when(cleaned != "").then(cleaned).alias(col)
+
+
+def text_expr(col: str) -> pl.Expr:
+    """`formats.clean_text` of every cell: free text as written, only stripped; blank -> null."""
+    stripped = _source(col).str.strip_chars()
+    return pl.when(stripped != "").then(stripped).alias(col)
+
+
 def _datetime_stages() -> list[dict[str, pl.Expr]]:
     norm, rest, text = _f("norm"), _f("rest"), _f("simple_text")
     # General route: the shared DATETIME_RE, captured, range-checked, zero-padded, parsed.
@@ -104,11 +131,11 @@ def _datetime_stages() -> list[dict[str, pl.Expr]]:
     dtype = pl.Datetime("us")
     return [
         _normalise_stage(),
-        {"canonical": norm.str.contains(_CANONICAL_RE)},
+        {"canonical": norm.str.contains(CANONICAL_DATETIME_RE)},
         {
             # cache=False: punch times to the second are mostly distinct, a cache only costs time here
             "fast": _only(_f("canonical"), norm.str.slice(0, 19)).str.strptime(
-                dtype, _CANONICAL_FMT, strict=False, cache=False
+                dtype, CANONICAL_DATETIME_FMT, strict=False, cache=False
             ),
             "rest": _only(~_f("canonical"), norm),
         },
@@ -124,10 +151,10 @@ def _datetime_stages() -> list[dict[str, pl.Expr]]:
         {
             # each strptime sees only its own rows: parsing unpadded text is the slow part
             "simple_dt": pl.coalesce(
-                _only(_f("with_seconds"), text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+                _only(_f("with_seconds"), text).str.strptime(dtype, CANONICAL_DATETIME_FMT, strict=False),
                 _only(~_f("with_seconds"), text).str.strptime(dtype, _SHORT_FMT, strict=False),
             ),
-            "written_dt": _only(written_ok, written_text).str.strptime(dtype, _CANONICAL_FMT, strict=False),
+            "written_dt": _only(written_ok, written_text).str.strptime(dtype, CANONICAL_DATETIME_FMT, strict=False),
             "serial_dt": _only(serial_ok, serial_us).cast(dtype),
         },
         {"result": pl.coalesce(_f("fast"), _f("simple_dt"), _f("written_dt"), _f("serial_dt"))},
@@ -171,6 +198,14 @@ def _duration_stages() -> list[dict[str, pl.Expr]]:
     ]
 
 
+def duration_parts_expr(col: str) -> pl.Expr:
+    """A struct of `minutes`, `unknown` and `garbage` for each duration cell, in one pass of the general parser."""
+    e = pl.struct(_source(col).alias("raw"))
+    for stage in _duration_stages():
+        e = e.struct.with_fields(**stage)
+    return e.alias(col)
+
+
 def duration_minutes_expr(col: str) -> pl.Expr:
     """Service minutes (Float64) from 10小时19分钟, 1.5小时, 45分, 2h, 30min, 01:20 or plain minutes; null otherwise."""
     return _staged(_source(col), *_duration_stages()[:-1], result="minutes").alias(col)
@@ -184,3 +219,91 @@ def duration_is_unknown_expr(col: str) -> pl.Expr:
 def duration_is_garbage_expr(col: str) -> pl.Expr:
     """True where a duration is written but cannot be read (neither minutes nor a not-recorded marker)."""
     return _staged(_source(col), *_duration_stages(), result="garbage").alias(col)
+
+
+# --------------------------------------------------------------------------------------------------
+# Small-ledger kinds: dates, whole numbers, yes/no, ID numbers (same answers as the scalar parsers)
+# --------------------------------------------------------------------------------------------------
+
+
+def _padded_date(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
+    """A date from year, month, day (Int64 expressions); null when impossible or before MIN_YEAR."""
+    text = pl.concat_str([y.cast(pl.Utf8).str.zfill(4), pl.lit("-"), m.cast(pl.Utf8).str.zfill(2), pl.lit("-"),
+                          d.cast(pl.Utf8).str.zfill(2)])
+    ok = (y >= MIN_YEAR) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
+    return _only(ok, text).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+_ISO_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_WRITTEN_DATE_START = r"^[0-9]{4}\s*[-/.年]"  # what DATE_RE and DATETIME_RE's first form begin with
+
+
+def date_expr(col: str) -> pl.Expr:
+    """`formats.parse_date` of every cell as pl.Date: written dates, dates with a time, yyyymmdd, Excel serials.
+    Routes, cheapest first; each cell takes one: ISO (2022-09-01), numbers, written forms (captured)."""
+    norm, rest = _f("norm"), _f("rest")
+    f = _f("number")
+    compact = (f == f.floor()) & (f >= 10_000_000) & (f <= 99_999_999)
+    n = _only(compact, f).cast(pl.Int64)
+    serial_ok = ~compact & (f >= EXCEL_SERIAL_MIN) & (f < EXCEL_SERIAL_MAX + 1) & ~((f >= 60) & (f < 61))
+    days = _only(serial_ok, f).floor().cast(pl.Int64) + pl.when(f < 60).then(1).otherwise(0)
+    written, timed = _f("written"), _f("timed")
+    wy, wm, wd = (written.struct.field(k).cast(pl.Int64) for k in ("y", "m", "d"))
+    ty = pl.coalesce(timed.struct.field("y"), timed.struct.field("y2")).cast(pl.Int64)
+    tm = pl.coalesce(timed.struct.field("m"), timed.struct.field("m2")).cast(pl.Int64)
+    td = pl.coalesce(timed.struct.field("d"), timed.struct.field("d2")).cast(pl.Int64)
+    time_ok = ((timed.struct.field("hh").cast(pl.Int64) <= 23) & (timed.struct.field("mi").cast(pl.Int64) <= 59)
+               & (timed.struct.field("ss").cast(pl.Int64).fill_null(0) <= 59))
+    return _staged(code_expr(col), {"norm": _f("raw")}, {"iso": norm.str.contains(_ISO_DATE_RE)}, {
+        "iso_date": _only(_f("iso"), norm).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        "rest": _only(~_f("iso"), norm)}, {
+        "numeric": rest.str.contains(NUMBER_RE), "wordy": rest.str.contains(_WRITTEN_DATE_START)}, {
+        "number": _only(_f("numeric"), rest).cast(pl.Float64, strict=False),
+        "written": _only(_f("wordy"), rest).str.extract_groups(DATE_RE)}, {
+        "timed": _only(_f("wordy") & wy.is_null(), rest).str.extract_groups(DATETIME_RE)}, {
+        "result": pl.coalesce(
+            _only(_f("iso_date").dt.year() >= MIN_YEAR, _f("iso_date")),
+            _padded_date(n // 10000, n // 100 % 100, n % 100),
+            _only(serial_ok, (pl.lit(EXCEL_EPOCH.date()) + pl.duration(days=days)).cast(pl.Date)),
+            _padded_date(wy, wm, wd), _only(time_ok, _padded_date(ty, tm, td)))},
+        result="result").alias(col)
+
+
+def int_expr(col: str) -> pl.Expr:
+    """`formats.parse_int` of every cell as Int64: 3, 3.0, "３", "1,200", -2; 2.5 and text are null."""
+    parts = code_expr(col).str.extract_groups(INT_RE)
+    number = parts.struct.field("num").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
+    return pl.when(parts.struct.field("sign") == "-").then(-number).otherwise(number).alias(col)
+
+
+def bool_expr(col: str) -> pl.Expr:
+    """`formats.parse_bool` of every cell: 是/否, Y/N, yes/no, true/false, 1/0, √/×, 有/无; anything else null."""
+    low = code_expr(col).str.to_lowercase()
+    return (pl.when(low.is_in(sorted(TRUE_SPELLINGS))).then(True)
+            .when(low.is_in(sorted(FALSE_SPELLINGS))).then(False).otherwise(None).alias(col))
+
+
+_ID_SPACES = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in INVISIBLE_CHARS + WHITE_SPACE) + "]"
+
+
+def _id_normalised(source: pl.Expr) -> pl.Expr:
+    text = source.str.replace_all(_ID_SPACES, "").str.to_uppercase()
+    return pl.when(text != "").then(text)
+
+
+def id_number_expr(col: str) -> pl.Expr:
+    """`formats.normalise_id_number`: half-width, every space and invisible character removed, X upper-cased."""
+    return _id_normalised(code_expr(col)).alias(col)
+
+
+def valid_id_number_expr(col: str) -> pl.Expr:
+    """The normalised ID number where `formats.id_number_problem` finds none (18 characters, a real birth date,
+    the right check digit), else null."""
+    digits = _f("digits")
+    total = pl.sum_horizontal([digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(ID_WEIGHTS)])
+    expected = (total % 11).replace_strict(dict(enumerate(ID_CHECK_MAP)), return_dtype=pl.Utf8)
+    born = digits.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    ok = (born.dt.year() >= MIN_YEAR) & (digits.str.slice(17, 1) == expected)
+    return _staged(code_expr(col), {"norm": _id_normalised(_f("raw"))},
+                   {"digits": _only(_f("norm").str.contains(r"^[0-9]{17}[0-9X]$"), _f("norm"))},
+                   {"result": _only(ok, digits)}, result="result").alias(col)

@@ -22,6 +22,22 @@ def keyed_hash(value: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+def keyed_hashes(values: list[str | None], key: str) -> list[str | None]:
+    """`keyed_hash` of many values (None stays None): the keyed state is prepared once and copied per value."""
+    if not key:
+        raise ValueError("keyed_hash needs a non-empty key")
+    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+    out = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        h = base.copy()
+        h.update(value.encode("utf-8"))
+        out.append(h.hexdigest()[:32])
+    return out
+
+
 def mask_name(name: str | None) -> str | None:
     """Keep the first and last character of a name and star the rest (张三华 → 张*华, 张三 → 张*)."""
     text = clean_text(name)

@@ -7,6 +7,8 @@ why; everything else (blank rows, totals rows, unreadable cells) is left for the
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -49,7 +51,8 @@ class Grid:
 
 @dataclass
 class RawTable:
-    """A ledger's data rows with canonical headers: `records` are (row number, {canonical: cell})."""
+    """A ledger's data rows with canonical headers: `rows` as read, `positions` the canonical column's index in
+    them; `records` are (row number, {canonical: cell}), `column(name)` one column's cells."""
 
     source_file: str
     sheet: str | None
@@ -57,8 +60,41 @@ class RawTable:
     headers: dict[str, str]  # canonical -> header as written
     units: dict[str, str]  # canonical -> unit written in the header (万元, 元, 分钟…)
     unknown_columns: list[str]
-    records: list[tuple[int, dict]] = field(default_factory=list)
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
+
+    @functools.cached_property
+    def records(self) -> list[tuple[int, dict]]:
+        return [(number, {canon: (cells[j] if j < len(cells) else None) for canon, j in self.positions.items()})
+                for number, cells in self.rows]
+
+    def row_numbers(self) -> list[int]:
+        return [number for number, _ in self.rows]
+
+    def column(self, name: str) -> list:
+        """The cells of one canonical column, in row order (None where a short row has no such cell)."""
+        j = self.positions[name]
+        return [cells[j] if j < len(cells) else None for _, cells in self.rows]
+
+    @property
+    def all_text(self) -> bool:
+        """True for CSV: every cell is a string (or missing), nothing to convert."""
+        return self.encoding is not None
+
+
+def cell_text(v: object) -> str | None:
+    """A cell read from a workbook as the text a CSV would hold: datetimes as 2022-09-01 08:30:00, whole floats
+    without .0; strings as they are."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
@@ -113,32 +149,49 @@ def _read_workbook(path: Path, source_file: str) -> list[Grid]:
     return grids
 
 
-def _match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
-    """Find the header row(s) of a grid: (index of first data row, col->canonical, col->header, col->unit)."""
-    index = alias_index(ledger)
-    best = None
-    scan = grid.rows[:HEADER_SCAN_ROWS]
-    for pos, (_, cells) in enumerate(scan):
-        hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
-        if best is None or len(hits) > len(best[1]):
-            best = (pos, hits)
-    if best is None or len(best[1]) < 2:
-        return None
-    pos, hits = best
-    texts = {j: str(grid.rows[pos][1][j]) for j in hits}
-    units = {j: header_key(grid.rows[pos][1][j])[1] for j in hits}
-    data_start = pos + 1
-    # A merged two-row header: columns left open in the header row are named by the row below it.
-    if pos + 1 < len(grid.rows):
-        below = grid.rows[pos + 1][1]
-        for j, c in enumerate(below):
+def _header_at(grid: Grid, pos: int, index: dict[str, str]):
+    """Columns named by row `pos`, completed by the row below where a merged group cell (建设日期 over 计划完成日期 /
+    实际开工日期 / 实际完成日期) or an empty cell leaves them open: (hits, texts, units, rows used)."""
+    cells = grid.rows[pos][1]
+    hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
+    texts = {j: str(cells[j]) for j in hits}
+    units = {j: header_key(cells[j])[1] for j in hits}
+    used = 1
+    if hits and pos + 1 < len(grid.rows):
+        for j, c in enumerate(grid.rows[pos + 1][1]):
             if j in hits or c is None:
                 continue
             key, unit = header_key(c)
             if key in index and index[key] not in hits.values():
                 hits[j], texts[j], units[j] = index[key], str(c), unit
-                data_start = pos + 2
-    return data_start, hits, texts, units
+                used = 2
+    return hits, texts, units, used
+
+
+def match_header(grid: Grid, ledger: Ledger) -> tuple[int, dict[int, str], dict[int, str], dict[int, str]] | None:
+    """Find the header row(s) of a grid, after any title rows: (index of first data row, col->canonical,
+    col->header, col->unit). A two-row header with merged group cells counts as one header."""
+    index = alias_index(ledger)
+    best = None
+    for pos in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+        found = _header_at(grid, pos, index)
+        if best is None or len(set(found[0].values())) > len(set(best[1][0].values())):
+            best = (pos, found)
+    if best is None or len(best[1][0]) < 2:
+        return None
+    pos, (hits, texts, units, used) = best
+    return pos + used, hits, texts, units
+
+
+def unknown_columns(grid: Grid, data_start: int, hits: dict[int, str], texts: dict[int, str]) -> list[str]:
+    """Header cells no column of the ledger claims, from both rows of a two-row header (left out, and reported)."""
+    rows = [grid.rows[data_start - 1][1]]
+    if data_start >= 2:
+        top = grid.rows[data_start - 2][1]
+        if any(j < len(top) and top[j] is not None and str(top[j]) == texts[j] for j in hits):
+            rows.append(top)  # the upper row of a two-row header named some columns: it is header too
+    return sorted({str(c).strip() for cells in rows for j, c in enumerate(cells)
+                   if c is not None and str(c).strip() and j not in hits})
 
 
 def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None) -> RawTable:
@@ -146,7 +199,7 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     grids = grids if grids is not None else read_grids(path, source_file)
     candidates = []
     for grid in grids:
-        found = _match_header(grid, ledger)
+        found = match_header(grid, ledger)
         if found is None:
             continue
         canon = set(found[1].values())
@@ -167,15 +220,11 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     if missing:
         names = ", ".join(f"{ledger.column(c).aliases[0]} ({c})" for c in missing)
         raise LedgerRefused(source_file, f"required column missing in {where}: {names}")
-    header_cells = grid.rows[data_start - 1][1] if data_start else []
-    unknown = sorted({str(c).strip() for j, c in enumerate(header_cells)
-                      if c is not None and str(c).strip() and j not in hits})
-    records = []
-    for number, cells in grid.rows[data_start:]:
-        records.append((number, {canon: (cells[j] if j < len(cells) else None) for j, canon in hits.items()}))
+    unknown = unknown_columns(grid, data_start, hits, texts)
     return RawTable(
         source_file=source_file, sheet=grid.sheet, header_row=grid.rows[data_start - 1][0],
         headers={canon: texts[j] for j, canon in hits.items()},
         units={canon: units[j] for j, canon in hits.items() if units[j]},
-        unknown_columns=unknown, records=records, encoding=grid.encoding,
+        unknown_columns=unknown, rows=grid.rows[data_start:], positions={canon: j for j, canon in hits.items()},
+        encoding=grid.encoding,
     )

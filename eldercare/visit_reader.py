@@ -9,15 +9,45 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
-from eldercare.readers import HEADER_SCAN_ROWS, Grid, LedgerRefused, _match_header, decode_text, read_ledger
+from eldercare.readers import (
+    HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_text, match_header, read_ledger, unknown_columns,
+)
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
+VISIT_SUFFIXES = (".csv", ".xlsx", ".parquet")
+# The month a visit file's name starts with: 2022-07, 2022_07, 2022.7, 2022年7月, 202207 — then anything
+# (`2022-07 上门服务记录（终稿）.csv`).
+_MONTH_IN_NAME = re.compile(r"^\s*(\d{4})\s*(?:[-_.年]\s*(\d{1,2})|(\d{2}))(?!\d)")
+
+
+def visit_file_month(name: str) -> dt.date | None:
+    """The month of a visit file from its name (`2022-07.csv`, `2022-07 上门服务记录（终稿）.csv`), or None when
+    the name does not start with a month or the file is not .csv / .xlsx / .parquet."""
+    path = Path(name)
+    if path.suffix.lower() not in VISIT_SUFFIXES:
+        return None
+    m = _MONTH_IN_NAME.match(to_halfwidth(path.stem))
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2) or m.group(3))
+    return dt.date(year, month, 1) if 1 <= month <= 12 and year >= 1900 else None
+
+
+def visit_file_problem(name: str) -> str | None:
+    """Why a file in a region's visits/ folder is not loaded (None when it is a month file)."""
+    if visit_file_month(name) is not None:
+        return None
+    if Path(name).suffix.lower() not in VISIT_SUFFIXES:
+        return f"not a visit month file: '{Path(name).suffix}' is not .csv, .xlsx or .parquet"
+    return "the file name does not start with its month (YYYY-MM): rename it, e.g. 2022-07.csv"
 
 
 @dataclass
@@ -64,7 +94,7 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _decode(data: bytes, source_file: str) -> tuple[bytes, str, str]:
+def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
     """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
     UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
     body = data[3:] if data.startswith(UTF8_BOM) else data
@@ -76,11 +106,17 @@ def _decode(data: bytes, source_file: str) -> tuple[bytes, str, str]:
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
 
+def _only_header(payload: bytes, header_lines: int) -> bool:
+    """True when nothing but blank lines follows the header lines."""
+    parts = payload.split(b"\n", header_lines)
+    return len(parts) <= header_lines or not parts[header_lines].strip(b" \t\r\n,")
+
+
 def _read_csv(path: Path, source_file: str) -> VisitFile:
-    payload, head_text, encoding = _decode(path.read_bytes(), source_file)
+    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
     head = head_text.splitlines()[:HEADER_SCAN_ROWS]
     grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
-    found = _match_header(grid, VISITS)
+    found = match_header(grid, VISITS)
     if found is None:
         raise LedgerRefused(source_file, "no header row of 上门服务记录 found in the first lines")
     data_start, hits, texts, _ = found
@@ -90,30 +126,20 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
                             columns=sorted(hits), row_index_name="_pos", quote_char='"')
         frame = frame.rename({f"column_{j}": hits[j] for j in hits})  # polars names unnamed columns column_<index>
     except pl.exceptions.PolarsError as exc:
-        raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
-    header_cells = grid.rows[data_start - 1][1]
-    unknown = sorted({c.strip() for j, c in enumerate(header_cells) if c.strip() and j not in hits})
+        if not _only_header(payload, data_start):
+            raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+        # only its header (and blank lines): a month without visits yet, as every month starts — 0 rows
+        frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
+    unknown = unknown_columns(grid, data_start, hits, texts)
     frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row")).drop("_pos")
     return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
 
 
-def _cell_text(v: object) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _read_xlsx(path: Path, source_file: str) -> VisitFile:
     table = read_ledger(path, VISITS, source_file)
-    rows = {"source_row": [n for n, _ in table.records]}
+    rows = {"source_row": table.row_numbers()}
     for c in table.headers:
-        rows[c] = [_cell_text(cells.get(c)) for _, cells in table.records]
+        rows[c] = [cell_text(v) for v in table.column(c)]
     frame = pl.DataFrame(rows, schema={"source_row": pl.Int64, **{c: pl.Utf8 for c in table.headers}})
     return VisitFile(_complete(frame), table.headers, table.unknown_columns, None, table.header_row)
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import dagster as dg
 
 from eldercare.region import Region, RegionRefused, discover_regions
+from eldercare.visit_reader import visit_file_month, visit_file_problem
 
 DEFAULT_RAW = "data_raw"
 LEDGER_SUFFIXES = (".xlsx", ".csv")
-VISIT_FILE = re.compile(r"^(\d{4})-(\d{2})\.(csv|xlsx|parquet)$", re.IGNORECASE)
+
+
+def _listed(folder: Path) -> list[Path]:
+    """Files of a folder, hidden ones (.DS_Store) and Excel's lock files (~$…) left out."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
 
 
 class RawFolder(dg.ConfigurableResource):
@@ -40,12 +44,19 @@ class RawFolder(dg.ConfigurableResource):
         return [region.folder / f"{stem}{s}" for s in LEDGER_SUFFIXES if (region.folder / f"{stem}{s}").exists()]
 
     def visit_files(self, region: Region, month: dt.date) -> list[Path]:
-        """The visit file(s) of one month for a region: visits/YYYY-MM.csv|xlsx|parquet."""
+        """The visit file(s) of one month for a region: visits/ files whose name starts with the month
+        (2022-07.csv, `2022-07 上门服务记录（终稿）.csv`), .csv, .xlsx or .parquet."""
         folder = region.folder / "visits"
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if (m := VISIT_FILE.match(p.name))
-                      and (int(m.group(1)), int(m.group(2))) == (month.year, month.month))
+        return [p for p in _listed(folder) if visit_file_month(p.name) == month]
+
+    def unreadable_visit_files(self, region: Region) -> list[tuple[Path, str]]:
+        """Files in a region's visits/ folder that are not month files, each with the reason (never ignored)."""
+        folder = region.folder / "visits"
+        if not folder.is_dir():
+            return []
+        return [(p, problem) for p in _listed(folder) if (problem := visit_file_problem(p.name))]
 
     def visit_months(self) -> list[dt.date]:
         """Every month for which some region has a visit file."""
@@ -53,7 +64,5 @@ class RawFolder(dg.ConfigurableResource):
         for region in self.regions()[0]:
             folder = region.folder / "visits"
             if folder.is_dir():
-                for p in folder.iterdir():
-                    if (m := VISIT_FILE.match(p.name)) and 1 <= int(m.group(2)) <= 12:
-                        months.add(dt.date(int(m.group(1)), int(m.group(2)), 1))
+                months.update(m for p in _listed(folder) if (m := visit_file_month(p.name)))
         return sorted(months)

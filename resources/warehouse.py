@@ -15,24 +15,12 @@ from typing import Iterator
 import dagster as dg
 import duckdb
 
+from eldercare.ledgers import bookkeeping_ddl
+
 DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 LOCK_WAIT_SECONDS = 120
 
-AUDIT_DDL = """
-create schema if not exists validated;
-create schema if not exists quarantine;
-create schema if not exists audit;
-create schema if not exists metrics;
-create table if not exists quarantine.rows (
-    region_code varchar, ledger varchar, month date, source_file varchar, sheet varchar, source_row bigint,
-    column_name varchar, column_header varchar, value varchar, rule varchar, reason varchar, elder_id varchar);
-create table if not exists quarantine.refused_files (
-    region_code varchar, ledger varchar, month date, source_file varchar, reason varchar);
-create table if not exists audit.ingest_files (
-    region_code varchar, ledger varchar, month date, source_file varchar, sheet varchar, encoding varchar,
-    header_row bigint, rows_read bigint, blank_rows bigint, rows_valid bigint, rows_quarantined bigint,
-    unknown_columns varchar);
-"""
+AUDIT_DDL = bookkeeping_ddl()  # schemas, quarantine.* and audit.*, declared once in eldercare.ledgers
 
 _SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN", "boolean": "BOOLEAN", "Bool": "BOOLEAN", "object": "VARCHAR",
               "datetime64[ns]": "TIMESTAMP", "Int64": "BIGINT", "String": "VARCHAR", "Utf8": "VARCHAR",

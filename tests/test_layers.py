@@ -87,14 +87,8 @@ def _violations() -> list[str]:
     return found
 
 
-# Violations that exist on main and are being removed by open work (issue 9); this list only ever shrinks.
-KNOWN = {
-    "assets/visit_ingestion.py imports private eldercare.formats_polars._CANONICAL_FMT",
-    "assets/visit_ingestion.py imports private eldercare.formats_polars._CANONICAL_RE",
-    "assets/visit_ingestion.py imports private eldercare.formats_polars._duration_stages",
-    "assets/visit_ingestion.py imports private eldercare.formats_polars._source",
-    "eldercare/visit_reader.py imports private eldercare.readers._match_header",
-}
+# Violations tolerated: none. (Kept as a named empty set so an exception is a visible, reviewed change.)
+KNOWN: set[str] = set()
 
 
 def _key(violation: str) -> str:

@@ -69,7 +69,7 @@ def test_a_refused_file_is_recorded_and_everything_else_loads(raw_copy, tmp_path
     assert result.success  # refusals are reported by (non-blocking) checks, never a crash
     refused = query(warehouse, "select ledger, source_file, reason from quarantine.refused_files order by 1")
     assert refused == [
-        ("region", "370398", "region.yaml key 'project_year' is missing"),
+        ("region", "370398/region.yaml", "region.yaml key 'project_year' is missing"),  # names the file at fault
         ("survey", "370399/survey.xlsx", "not a readable xlsx workbook (BadZipFile)"),
         ("visits", "370399/visits/2022-12.csv", "the file is empty"),
     ]

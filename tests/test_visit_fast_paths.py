@@ -15,13 +15,13 @@ import random
 import polars as pl
 import pytest
 
-from assets.visit_ingestion import parse_datetimes, parse_durations
+from eldercare.visit_loader import parse_datetimes, parse_durations
 from eldercare.compliance import VisitPolicy, person_months, scope_of
 from eldercare.formats_polars import (
     datetime_expr, duration_is_garbage_expr, duration_is_unknown_expr, duration_minutes_expr,
 )
 from eldercare.readers import LedgerRefused, decode_text
-from eldercare.visit_reader import HEAD_CHARS, _decode
+from eldercare.visit_reader import HEAD_CHARS, decode_payload
 
 D = dt.date
 
@@ -122,7 +122,7 @@ def test_set_based_person_months_match_scope_of_row_by_row(seed):
 ])
 def test_utf8_files_are_validated_not_decoded_whole(data):
     text, encoding = decode_text(data, "f.csv")
-    assert _decode(data, "f.csv") == (text.encode("utf-8"), text[:HEAD_CHARS], encoding)
+    assert decode_payload(data, "f.csv") == (text.encode("utf-8"), text[:HEAD_CHARS], encoding)
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n", bytes([0x81, 0x20, 0xff, 0xfe])])
@@ -130,14 +130,14 @@ def test_unreadable_text_is_refused_the_same_way(data):
     with pytest.raises(LedgerRefused) as expected:
         decode_text(data, "f.csv")
     with pytest.raises(LedgerRefused) as got:
-        _decode(data, "f.csv")
+        decode_payload(data, "f.csv")
     assert got.value.reason == expected.value.reason
 
 
 @pytest.mark.parametrize("unit, zone, early", [("us", None, False), ("ns", None, False), ("ms", "Asia/Shanghai", False),
                                                ("us", None, True)])
 def test_parquet_timestamps_kept_typed_give_what_their_text_gives(tmp_path, unit, zone, early):
-    from assets.visit_ingestion import parse_month_frame
+    from eldercare.visit_loader import parse_month_frame
     from eldercare.visit_reader import read_visit_file
 
     checkin = [dt.datetime(2022, 6, 1, 8, 30, 15, 999999), None, dt.datetime(1969, 12, 31, 23, 59, 59, 500000),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 # export key -> file name stem (the official table name)
 STEMS = {
@@ -18,7 +16,6 @@ STEMS = {
 SUFFIX = {"report": ".html"}
 DATA_DOCS_FOLDER = "数据质量文档"
 INTERNAL_MARK = "内部"
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
 def export_path(root: Path | str, region_code: str, region_name: str, key: str, internal: bool = False) -> Path:
@@ -40,15 +37,3 @@ def written_files(root: Path | str) -> list[Path]:
     files = [p for p in root.glob("*/*") if p.is_file() and p.suffix in (".xlsx", ".html") and not p.name.startswith(".")]
     files += list(root.glob(f"*/{DATA_DOCS_FOLDER}/index.html"))
     return sorted(files)
-
-
-def as_of_date(tag: str | None, partition_end: dt.date | None, run_created: float | None) -> dt.date:
-    """The run's as-of date: the `eldercare/as_of` tag (YYYY-MM-DD) when set, else the partition's month end,
-    else the run's creation date in Asia/Shanghai (never the wall clock of a row)."""
-    if tag:
-        return dt.date.fromisoformat(tag.strip())
-    if partition_end is not None:
-        return partition_end
-    if run_created is None:
-        raise ValueError("as_of_date needs a tag, a partition end or the run's creation time")
-    return dt.datetime.fromtimestamp(run_created, TIMEZONE).date()

@@ -12,6 +12,7 @@ from eldercare.formats import (
     Duration,
     Parsed,
     birth_date_from_id,
+    clean_code,
     clean_text,
     id_check_digit,
     id_number_problem,
@@ -43,9 +44,15 @@ def test_clean_text_blank_is_none(v):
     assert clean_text(v) is None
 
 
-def test_clean_text_strips_and_halfwidths_but_never_truncates():
+def test_clean_text_strips_but_keeps_free_text_as_written():
     assert clean_text("  张三华 ") == "张三华"
-    assert clean_text("\u3000ＡＢ１\u3000") == "AB1"
+    assert clean_text("\u3000ＡＢ１\u3000") == "ＡＢ１"  # free text: full-width kept, only the ends stripped
+    assert clean_text("住院（肺炎），暂停；待定") == "住院（肺炎），暂停；待定"
+
+
+def test_clean_code_strips_and_halfwidths():
+    assert clean_code("\u3000ＡＢ１\u3000") == "AB1"
+    assert clean_code("Ｅ００１") == "E001"
     long = "备注" * 5000
     assert clean_text(long) == long
     assert clean_text(42) == "42"

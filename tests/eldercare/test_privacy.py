@@ -52,3 +52,9 @@ def test_mask_name(name, masked):
 )
 def test_mask_id_keeps_first_6_and_last_4(id_number, masked):
     assert mask_id(id_number) == masked
+
+
+def test_keyed_hashes_equal_keyed_hash_one_by_one():
+    from eldercare.privacy import keyed_hash, keyed_hashes
+    values = ["11010519491231002X", None, "370398194001010012", ""]
+    assert keyed_hashes(values, "k") == [None if v is None else keyed_hash(v, "k") for v in values]

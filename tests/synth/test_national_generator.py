@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.visit_ingestion import parse_month_frame
+from eldercare.visit_loader import parse_month_frame
 from eldercare.ledgers import ELDERS, INSTITUTIONS, STATUS_EVENTS
 from eldercare.readers import read_ledger
 from eldercare.region import discover_regions

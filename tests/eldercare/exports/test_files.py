@@ -7,7 +7,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from eldercare.exports.files import as_of_date, export_path, written_files
+from eldercare.exports.files import export_path, written_files
 from eldercare.exports.settings import DEFAULTS_FILE, load_settings
 
 
@@ -17,14 +17,6 @@ def test_public_and_internal_names():
     assert export_path("x", "370399", "示例区", "shortfall_details", internal=True).name == \
         "370399_示例区_上门服务不达标明细_内部.xlsx"
     assert export_path("x", "370399", "示例区", "report").suffix == ".html"
-
-
-def test_as_of_date_prefers_the_tag_then_the_month_end_then_the_run_creation_in_beijing():
-    assert as_of_date("2023-01-15", dt.date(2022, 12, 31), 0) == dt.date(2023, 1, 15)
-    assert as_of_date(None, dt.date(2022, 12, 31), 0) == dt.date(2022, 12, 31)
-    # 2022-12-31 17:00 UTC is 2023-01-01 01:00 in Asia/Shanghai
-    created = dt.datetime(2022, 12, 31, 17, 0, tzinfo=dt.timezone.utc).timestamp()
-    assert as_of_date(None, None, created) == dt.date(2023, 1, 1)
 
 
 def test_written_files_lists_workbooks_reports_and_data_docs(tmp_path):

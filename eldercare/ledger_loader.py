@@ -1,24 +1,27 @@
-"""Load one small ledger for every region: read → normalise → foreign keys → pandera gate → valid / quarantine.
+"""Load one small ledger for every region: read → normalise → foreign keys → gate → valid / quarantine.
 
-Plain Python (no Dagster): the assets in `assets/validated.py` call it and write what it returns.
+Plain Python (no Dagster): `assets/validated.py` calls it with the ledger's pandera gate (from `checks/`) and
+writes what it returns.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
+import polars as pl
 
-from checks.gate import gate_pandas, missing_references
-from eldercare.ledgers import ABILITY_LEVELS, Ledger
-from eldercare.normalise import RowIssue, normalise
+from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
+from eldercare.normalise import RowIssue, normalise, unknown_reference, unknown_reference_reason
 from eldercare.readers import LedgerRefused, read_ledger
 
-QUARANTINE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "source_row", "column_name",
-                      "column_header", "value", "rule", "reason", "elder_id"]
-REFUSED_COLUMNS = ["region_code", "ledger", "month", "source_file", "reason"]
-FILE_COLUMNS = ["region_code", "ledger", "month", "source_file", "sheet", "encoding", "header_row", "rows_read",
-                "blank_rows", "rows_valid", "rows_quarantined", "unknown_columns"]
+QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
+REFUSED_COLUMNS = REFUSED_FILES.columns
+FILE_COLUMNS = INGEST_FILES.columns
+# The rule gate: typed rows and their headers -> rows that pass, issues of the rest (checks.gate.gate_ledger).
+Gate = Callable[[pl.DataFrame, dict[str, str]], tuple[pl.DataFrame, list[RowIssue]]]
 # Ledgers a region cannot do without: their absence is recorded as a refusal, others are simply not delivered yet.
 REQUIRED_LEDGERS = {"institutions", "elders"}
 # Where else a ledger may live: bed items are usually the second sheet of beds.xlsx.
@@ -38,25 +41,20 @@ class Reference:
 class LedgerLoad:
     """What loading a ledger produced, ready to be written in one transaction."""
 
-    valid: pd.DataFrame
+    valid: pl.DataFrame
     quarantine: pd.DataFrame
     refused: pd.DataFrame
     files: pd.DataFrame
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _postprocess(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Ledger-specific derived columns and defaults, written once here."""
-    if df.empty:
-        return df
-    if name == "elders":
-        df["ability_legacy"] = ~df["ability_level"].isin(list(ABILITY_LEVELS))
-        df["self_funded"] = df.get("self_funded", pd.Series(False, index=df.index)).map(lambda v: bool(v) if v is not None and v == v else False)
-    if name == "beds":
-        df["previously_renovated"] = df.get("previously_renovated", pd.Series(False, index=df.index)).fillna(False)
-    if name == "survey":
-        df["valid"] = df.get("valid", pd.Series(True, index=df.index)).fillna(True).astype(bool)
-    return df
+def _postprocess(ledger: Ledger, df: pl.DataFrame) -> pl.DataFrame:
+    """Blank cells of columns with a contract default take it; elders get `ability_legacy`."""
+    exprs = [(pl.col(col.name) if col.name in df.columns else pl.lit(None)).fill_null(col.default).alias(col.name)
+             for col in ledger.columns if col.default is not None]
+    if ledger.name == "elders" and "ability_level" in df.columns:
+        exprs.append(~pl.col("ability_level").is_in(list(ABILITY_LEVELS)).alias("ability_legacy"))
+    return df.with_columns(exprs) if exprs else df
 
 
 def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: str, sheet: str | None) -> list[dict]:
@@ -65,8 +63,10 @@ def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: s
              "rule": i.rule, "reason": i.reason, "elder_id": None} for i in issues]
 
 
-def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[Reference] = ()) -> LedgerLoad:
-    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder)."""
+def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
+                references: list[Reference] = (), as_of: dt.date | None = None) -> LedgerLoad:
+    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder); `columns` are the
+    validated table's, `as_of` the run's as-of date (dates that cannot lie after it are quarantined)."""
     valid_parts, quarantine, refused, files = [], [], [], []
     unknown: dict[str, list[str]] = {}
     regions, _ = raw.regions()
@@ -91,23 +91,22 @@ def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[R
             refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
                             "source_file": source, "reason": exc.reason})
             continue
-        parsed = normalise(table, ledger, id_hash_key)
-        df = _postprocess(ledger.name, parsed.rows)
+        parsed = normalise(table, ledger, id_hash_key, as_of)
+        df = _postprocess(ledger, parsed.rows)
         issues = list(parsed.issues)
-        if not df.empty:
-            df["region_code"], df["source_file"] = region.code, source
+        if df.height:
+            df = df.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"))
             for ref in references:
                 if ref.column not in df.columns:
                     continue
-                bad = missing_references(df[ref.column], ref.keys.get(region.code, set()))
+                unknown_ref = unknown_reference(ref.column, ref.keys.get(region.code, set()))
                 header = table.headers.get(ref.column, ref.column)
-                for _, row in df[bad].iterrows():
-                    issues.append(RowIssue(int(row["source_row"]), ref.column, header, str(row[ref.column]),
-                                           "unknown_reference",
-                                           f"{header}: '{row[ref.column]}' is not in {ref.target}: "
-                                           "add it there or correct the code"))
-                df = df[~bad]
-            good, gate_issues = gate_pandas(df, model, table.headers, ledger.key)
+                bad = df.filter(unknown_ref).select("source_row", unknown_reference_reason(
+                    header, ref.target, pl.col(ref.column)).alias("reason"), ref.column)
+                issues += [RowIssue(row, ref.column, header, value, "unknown_reference", reason)
+                           for row, reason, value in bad.iter_rows()]
+                df = df.filter(~unknown_ref)
+            good, gate_issues = gate(df, table.headers)
             issues += gate_issues
             valid_parts.append(good)
         quarantine += _issue_rows(issues, region.code, ledger.name, source, table.sheet)
@@ -119,8 +118,9 @@ def load_ledger(ledger: Ledger, model, raw, id_hash_key: str, references: list[R
                       "unknown_columns": ", ".join(table.unknown_columns) or None})
         if table.unknown_columns:
             unknown[source] = table.unknown_columns
-    schema_cols = list(model.to_schema().columns)
-    valid = pd.concat(valid_parts, ignore_index=True) if valid_parts else pd.DataFrame(columns=schema_cols)
+    valid_parts = [v for v in valid_parts if v.height]
+    valid = (pl.concat(valid_parts, how="vertical_relaxed") if valid_parts
+             else pl.DataFrame(schema={c: pl.Utf8 for c in columns}))
     return LedgerLoad(
         valid=valid,
         quarantine=pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS),

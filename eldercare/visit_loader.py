@@ -11,22 +11,25 @@ import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import polars as pl
 
-from checks.gate import polars_failures, with_lineage
-from checks.schemas import VisitRow
-from eldercare.formats_polars import _CANONICAL_FMT, _CANONICAL_RE, _duration_stages, _source, datetime_expr
-from eldercare.ledgers import SERVICE_ITEMS, VISITS
+from eldercare.formats import TOTALS_RE
+from eldercare.formats_polars import (
+    CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
+)
+from eldercare.ledgers import VISITS
+from eldercare.normalise import after_as_of_reason, unknown_reference, unknown_reference_reason
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
 
 ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
 ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
                 "reason": pl.Utf8}
-CODE_COLUMNS = ["visit_id", "elder_id", "institution_id", "caregiver_id", "service_item"]
-FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"\u3000": " "}
 HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
+# The rule gate (checks.gate.polars_failures with the visit schema): rows, headers -> issues with `_pos`.
+Failures = Callable[[pl.DataFrame, dict[str, str]], pl.DataFrame]
 # Month files read and parsed at once: one more than the cores, so reading one file overlaps parsing another.
 READERS = min(4, (os.cpu_count() or 1) + 1)
 
@@ -49,19 +52,9 @@ def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str 
         value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
 
 
-# Cells that cleaning changes: whitespace at either end, or a full-width digit or space. Every other cell is
-# left as it is (no copy of 3M strings), which is what replacing and stripping would give it anyway.
-_NEEDS_CLEANING = r"^\s|\s$|[" + "".join(FULLWIDTH) + "]"
 # The platform's own spelling of a duration (45分钟, 1小时, 1小时20分钟): whole minutes and hours, nothing else.
 PLATFORM_DURATION_RE = r"^[0-9]{1,5}(?:小时(?:[0-9]{1,5}分钟)?|分钟)$"
 _DATETIME = pl.Datetime("us")
-
-
-def _cleaned(col: str) -> pl.Expr:
-    """Full-width digits and spaces made ASCII, then stripped (an empty cell becomes null in a second step)."""
-    c = pl.col(col)
-    return pl.when(c.str.contains(_NEEDS_CLEANING)).then(
-        c.str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values())).str.strip_chars()).otherwise(c)
 
 
 def parse_datetimes(values: pl.Series) -> pl.Series:
@@ -71,8 +64,9 @@ def parse_datetimes(values: pl.Series) -> pl.Series:
     if isinstance(values.dtype, pl.Datetime):  # typed by the reader (Parquet timestamps): nothing to parse
         return values
     frame = values.to_frame("v")
-    if frame.select(pl.col("v").str.contains(_CANONICAL_RE).fill_null(True).all()).item():
-        out = frame.select(pl.col("v").str.slice(0, 19).str.strptime(_DATETIME, _CANONICAL_FMT, strict=False, cache=False))
+    if frame.select(pl.col("v").str.contains(CANONICAL_DATETIME_RE).fill_null(True).all()).item():
+        out = frame.select(pl.col("v").str.slice(0, 19).str.strptime(_DATETIME, CANONICAL_DATETIME_FMT, strict=False,
+                                                                     cache=False))
     else:
         out = frame.select(datetime_expr("v"))
     return out.to_series().alias(values.name)
@@ -85,11 +79,8 @@ def parse_durations(values: pl.Series) -> pl.DataFrame:
     whole minutes, the same numbers."""
     frame = values.to_frame("v")
     if not frame.select(pl.col("v").str.contains(PLATFORM_DURATION_RE).fill_null(True).all()).item():
-        general = pl.struct(_source("v").alias("raw"))
-        for stage in _duration_stages():
-            general = general.struct.with_fields(**stage)
-        return frame.select(general.alias("d")).select(pl.col("d").struct.field(f).alias(f)
-                                                       for f in ("minutes", "unknown", "garbage"))
+        return frame.select(duration_parts_expr("v").alias("d")).select(
+            pl.col("d").struct.field(f).alias(f) for f in ("minutes", "unknown", "garbage"))
     parts = frame.with_columns(pl.col("v").str.strip_suffix("分钟").str.split_exact("小时", 1).alias("p")).unnest("p")
     minutes_only = pl.col("field_1").is_null()  # 45分钟; otherwise 1小时 or 1小时20分钟
     hours = pl.when(minutes_only).then(0.0).otherwise(pl.col("field_0").cast(pl.Float64, strict=False))
@@ -99,12 +90,13 @@ def parse_durations(values: pl.Series) -> pl.DataFrame:
                         pl.col("v").is_null().alias("unknown"), pl.lit(False).alias("garbage"))
 
 
-def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Typed rows, issues of the unreadable ones (totals rows, bad times/durations), and the count of blank rows."""
+def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
+                      as_of: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Typed rows, issues of the unreadable ones (totals rows, bad times/durations, punch times after the run's
+    as-of date), and the count of blank rows. Every visit cell is a code or a number: cleaned as codes."""
     h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
     cells = [c for c in TEXT_COLUMNS if text.schema[c] == pl.Utf8]  # the rest: punch times the reader typed
-    clean = text.with_columns([_cleaned(c).alias(c) for c in cells]).with_columns(
-        [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cells])  # "" -> null
+    clean = text.with_columns([code_expr(c) for c in cells])  # full-width made half-width, stripped, "" -> null
     blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
     blank = clean.filter(blank_mask).height
     if blank:
@@ -112,7 +104,7 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.D
     # the first cell written in the row; a typed punch time stands in as "" (its text never reads 合计)
     first = pl.coalesce([pl.col(c) if c in cells else pl.when(pl.col(c).is_not_null()).then(pl.lit(""))
                          for c in TEXT_COLUMNS])
-    totals = first.str.contains(r"^(合\s*计|总\s*计|小\s*计)")
+    totals = first.str.contains(TOTALS_RE)
     durations = parse_durations(clean["duration_min"])
     typed = clean.with_columns(
         parse_datetimes(clean["checkin_at"]).alias("_in"), parse_datetimes(clean["checkout_at"]).alias("_out"),
@@ -130,12 +122,19 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.D
                 pl.col("duration_min"), "bad_duration",
                 pl.lit(f"{h['duration_min']}: not a duration: '") + pl.col("duration_min") + pl.lit("'")),
     ]
+    if as_of is not None:  # a punch after the run's as-of day (its partition's month end, or the tag) is future
+        limit = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+        for c, parsed in (("checkin_at", "_in"), ("checkout_at", "_out")):
+            shown = pl.col(parsed).dt.strftime("%Y-%m-%d %H:%M:%S")
+            pre, post = after_as_of_reason(h[c], "\0", as_of).split("\0")
+            issues.append(_issues(typed, ~pl.col("_totals") & (pl.col(parsed) >= limit), c, h[c], shown,
+                                  "after_as_of", pl.lit(pre) + shown + pl.lit(post)))
     issues = pl.concat(issues)
     ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique())) if issues.height else typed
     derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
     recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
     rows = ok.with_columns(
-        pl.col("service_item").replace(dict(SERVICE_ITEMS)),
+        pl.col("service_item").replace(VISITS.column("service_item").vocabulary.spellings),
         pl.col("_in").alias("checkin_at"), pl.col("_out").alias("checkout_at"),
         # Open punches and 未记录时间 are not delivered time: unknown, not zero.
         pl.when(pl.col("_out").is_null()).then(None)
@@ -153,7 +152,7 @@ def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, header: str
     return rows.filter(pl.col(unknown)).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
         pl.lit(header).alias("header"), pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
-        (pl.lit(f"{header}: '") + pl.col(column) + pl.lit(f"' is not in {target}: add it there or correct the code"))
+        unknown_reference_reason(header, target, pl.col(column))
         .alias("reason"))
 
 
@@ -186,14 +185,8 @@ def _key_sets(keys: pl.DataFrame, column: str) -> dict[str, pl.Series]:
     return {code: part[column] for (code,), part in keys.partition_by("region_code", as_dict=True).items()}
 
 
-def _unknown(column: str, known: pl.Series | None) -> pl.Expr:
-    """True where `column` is set but not one of the region's keys."""
-    if known is None:
-        return pl.col(column).is_not_null()
-    return pl.col(column).is_not_null() & ~pl.col(column).is_in(known)
-
-
-def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict):
+def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict,
+                    as_of: dt.date | None):
     """One month file read, parsed and its references looked up; a refusal comes back instead of raising.
 
     Runs in a worker thread (polars and file reads release the GIL), so two files are read while one is parsed.
@@ -202,20 +195,21 @@ def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders:
         vf = read_visit_file(path, source)
     except LedgerRefused as exc:
         return exc
-    rows, bad, blank = parse_month_frame(vf.frame, vf.headers)
+    rows, bad, blank = parse_month_frame(vf.frame, vf.headers, as_of)
     rows = rows.with_columns(
         pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"), pl.lit(month).alias("month"),
-        _unknown("elder_id", elders.get(region_code)).alias("_unknown_elder"),
-        _unknown("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
-    keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row",
-                           pl.col("elder_id").str.strip_chars().alias("elder_id"))
+        unknown_reference("elder_id", elders.get(region_code)).alias("_unknown_elder"),
+        unknown_reference("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
+    keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row", code_expr("elder_id"))
     meta = {"encoding": vf.encoding, "header_row": vf.header_row, "rows_read": vf.frame.height - blank,
             "blank_rows": blank, "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers}
     return rows, bad.with_columns(pl.lit(source).alias("source_file")), keys, meta
 
 
-def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame) -> MonthLoad:
-    """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id)."""
+def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame, failures: Failures,
+               columns: list[str], as_of: dt.date | None = None) -> MonthLoad:
+    """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id).
+    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date."""
     parts, issues, refused, files, keys = [], [], [], [], []
     regions, _ = raw.regions()
     # sorted by (region, file) so that the rows concatenated below are in (region, file, row) order
@@ -223,7 +217,7 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
                   key=lambda job: (job[0], job[2]))
     elders, institutions = _key_sets(elder_keys, "elder_id"), _key_sets(institution_keys, "institution_id")
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        loaded = pool.map(lambda job: _read_and_parse(month, *job, elders, institutions), jobs)
+        loaded = pool.map(lambda job: _read_and_parse(month, *job, elders, institutions, as_of), jobs)
         for (code, _, source), result in zip(jobs, loaded):  # in file order, whatever order the threads finish
             if isinstance(result, LedgerRefused):
                 refused.append({"region_code": code, "ledger": "visits", "month": month,
@@ -247,16 +241,18 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         ])
         rows = rows.drop("_unknown_elder", "_unknown_institution")
         # The gate sees every row, so a row's every failure is listed; rows with unknown references then drop out.
-        gate_issues = polars_failures(rows, VisitRow, h)  # `_pos` is the row's position, i.e. its `_idx`
+        gate_issues = failures(rows, h)  # `_pos` is the row's position, i.e. its `_idx`
         ok = ~pl.col("_idx").is_in(pl.concat([gate_issues["_pos"], ref_issues["_idx"]]).unique())
         # Rows are in (region, file, row) order by construction, and filters keep it: no 3M-row sort or copy
         # until the one filter that makes the valid rows.
         repeated = rows.filter(ok & pl.struct("region_code", "visit_id").is_duplicated())
         dup_idx, dup_issues = _duplicate_issues(repeated, h["visit_id"])
-        issues += [ref_issues.drop("_idx"), with_lineage(gate_issues, rows).select(empty_issues.columns), dup_issues]
-        valid = VisitRow.validate(rows.filter(ok & ~pl.col("_idx").is_in(dup_idx)))
+        gate_issues = gate_issues.with_columns(rows["source_file"].gather(gate_issues["_pos"]).alias("source_file"),
+                                               rows["source_row"].gather(gate_issues["_pos"]).alias("source_row"))
+        issues += [ref_issues.drop("_idx"), gate_issues.select(empty_issues.columns), dup_issues]
+        valid = rows.filter(ok & ~pl.col("_idx").is_in(dup_idx)).select(columns)
     else:
-        valid = pl.DataFrame(schema={n: pl.Utf8 for n in VisitRow.to_schema().columns})
+        valid = pl.DataFrame(schema={n: pl.Utf8 for n in columns})
     quarantine = pl.concat([i.select(empty_issues.columns) for i in issues]) if issues else empty_issues
     counts = quarantine.group_by("source_file").agg(pl.col("source_row").n_unique().alias("n"))
     bad_by_file = dict(zip(counts["source_file"].to_list(), counts["n"].to_list()))
