@@ -57,7 +57,7 @@ def display(rows: pd.DataFrame) -> pd.DataFrame:
 FIGURE_SOURCES = {name: f"validated.{name}" for name in figures_module.INPUTS if name not in ("elder_months",)}
 FIGURE_SOURCES["elder_months"] = "metrics.elder_months"
 FIGURE_DEPS = [dg.AssetKey(["validated", n]) for n in ("regions", "institutions", "elders", "status_events", "beds",
-                                                        "bed_items", "funds", "survey", "visits")]
+                                                        "bed_items", "funds", "survey", "service_plans", "visits")]
 
 
 def figure_settings(raw_folder: RawFolder) -> dict[str, FigureSettings]:

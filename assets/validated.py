@@ -37,6 +37,7 @@ DESCRIPTIONS = {
     "bed_items": "床位改造明细: the renovation items, smart devices and aids of each bed.",
     "funds": "资金台账: allocations, receipts, payments and spending, all amounts in 元.",
     "survey": "满意度调查: one questionnaire per row, answers as letters A (非常满意) … E (非常不满意).",
+    "service_plans": "一人一案 (optional): one service item chosen in an elder's plan, personalised and recorded or not.",
 }
 
 

@@ -63,13 +63,15 @@ EVENTS = {"去世": "died", "死亡": "died", "暂停": "paused", "暂缓": "pau
 ACCEPTANCE = {"合格": "合格", "不合格": "不合格", "通过": "合格", "未通过": "不合格"}
 BED_ITEM_CATEGORIES = _same("适老化改造", "智能化设备", "老年用品")
 SERVICE_ITEMS = _same("生活照料", "基础照护", "医疗护理", "健康管理", "康复辅助", "心理支持", "委托代办", "其他")
-FUND_KINDS = {"下达": "allocated", "到位": "received", "拨付": "paid", "支出": "spent"}
+# 支出: the region's actual expenditure of project funds; 机构支出: an institution's own outlay (never execution).
+FUND_KINDS = {"下达": "allocated", "到位": "received", "拨付": "paid", "支出": "spent", "机构支出": "institution_spent"}
 FUND_SOURCES = {"中央": "中央", "中央级": "中央", "省级": "省级", "省": "省级", "市级": "市级", "市": "市级",
                 "县级": "县级", "县": "县级", "区级": "县级", "区": "县级", "其他": "其他"}
 FUND_PURPOSES = {"家庭养老床位": "beds", "上门服务": "home_visits", "居家上门服务": "home_visits", "其他": "other"}
 SURVEY_ANSWERS = {"A": "A", "B": "B", "C": "C", "D": "D", "E": "E",
                   "非常满意": "A", "满意": "B", "一般": "C", "不满意": "D", "非常不满意": "E"}
 SEXES = {"男": "男", "女": "女"}
+RESPONDENT_GROUPS = _same("家庭养老床位", "居家上门服务")
 
 
 def _closed(spellings: dict[str, str]) -> Vocabulary:
@@ -110,6 +112,8 @@ ELDERS = Ledger("elders", "服务对象台账", "elders", (
     RowRule("born_before_enrolment", "birth_date", "<", "enrolled_on", "出生日期 is not before 纳入日期: check both dates"),
 ), derived=(
     Field("ability_legacy", "BOOLEAN", False, "True when the level is not on the GB/T 42195-2022 scale"),
+    Field("birth_date_matches_id", "BOOLEAN", False,
+          "False when 出生日期 differs from the birth date in the ID number (a finding); True when absent or equal"),
 ), description="服务对象台账: one elder (一人一案); ID number and name are stored only as keyed hash and masks.")
 
 STATUS_EVENTS = Ledger("status_events", "服务状态变更", "status_events", (
@@ -166,9 +170,10 @@ VISITS = Ledger("visits", "上门服务记录", "visits", (
 
 FUNDS = Ledger("funds", "资金台账", "funds", (
     C("date", ("日期", "发生日期"), "date", True),
-    C("kind", ("类型", "资金类型"), "enum", True, _closed(FUND_KINDS), description="allocated/received/paid/spent"),
+    C("kind", ("类型", "资金类型"), "enum", True, _closed(FUND_KINDS),
+      description="allocated/received/paid/spent/institution_spent (下达/到位/拨付/支出/机构支出)"),
     C("source", ("资金来源", "来源"), "enum", True, _closed(FUND_SOURCES)),
-    C("institution_id", ("拨付对象", "服务机构"), "code"),
+    C("institution_id", ("拨付对象", "支出对象", "服务机构"), "code"),
     C("amount_yuan", ("金额",), "money", True, description="金额 converted to 元 (万元 × 10000)"),
     C("unit", ("单位", "金额单位"), "text", stored=False),
     C("document", ("文号",), "text"),
@@ -179,13 +184,27 @@ SURVEY = Ledger("survey", "满意度调查", "survey", (
     C("questionnaire_id", ("问卷编号",), "code", True),
     C("institution_id", ("服务机构", "机构编号"), "code", True),
     C("surveyed_on", ("调查日期",), "date"),
-    *(C(f"q{i}", (f"第{i}题", f"问题{i}", f"Q{i}", f"q{i}"), "enum", True, _closed(SURVEY_ANSWERS)) for i in range(1, 7)),
+    # A blank answer is not a defect of the row: the questionnaire is returned but not valid (the figures decide).
+    *(C(f"q{i}", (f"第{i}题", f"问题{i}", f"Q{i}", f"q{i}"), "enum", False, _closed(SURVEY_ANSWERS),
+        description=f"answer {i}: A–E (blank = unanswered: the questionnaire is not valid)") for i in range(1, 7)),
     C("valid", ("有效", "是否有效"), "bool", default=True, description="有效 (blank counts as valid)"),
+    C("elder_id", ("服务对象编号",), "code", description="服务对象编号 (optional): bed vs home-service respondents"),
+    C("respondent_group", ("受访对象类别",), "enum", vocabulary=_closed(RESPONDENT_GROUPS),
+      description="受访对象类别 (optional): 家庭养老床位 / 居家上门服务"),
+    C("aware", ("政策知晓", "是否知晓政策"), "bool", description="政策知晓 (optional): knew the policy (indicator 10)"),
 ), key=("questionnaire_id",),
     description="满意度调查: one questionnaire, answers as letters A (非常满意) … E (非常不满意).")
 
+SERVICE_PLANS = Ledger("service_plans", "一人一案服务计划", "service_plans", (
+    C("elder_id", ("服务对象编号",), "code", True),
+    C("service_item", ("服务项目",), "label", True, _open(SERVICE_ITEMS),
+      description="服务项目 chosen in the plan (known items mapped; a local item loads as written)"),
+    C("personalised", ("个性化", "是否个性化"), "bool"),
+    C("in_info_system", ("已录入信息系统", "是否录入系统", "录入信息系统"), "bool"),
+), description="一人一案 (optional ledger): one service item chosen in an elder's plan (indicators 8 and 9).")
+
 LEDGERS: dict[str, Ledger] = {
-    lg.name: lg for lg in (INSTITUTIONS, ELDERS, STATUS_EVENTS, BEDS, BED_ITEMS, VISITS, FUNDS, SURVEY)
+    lg.name: lg for lg in (INSTITUTIONS, ELDERS, STATUS_EVENTS, BEDS, BED_ITEMS, VISITS, FUNDS, SURVEY, SERVICE_PLANS)
 }
 SMALL_LEDGERS = tuple(name for name, lg in LEDGERS.items() if not lg.monthly)
 
@@ -230,6 +249,7 @@ FOREIGN_KEYS: dict[str, list[ForeignKey]] = {
     "bed_items": [ForeignKey("elder_id", "beds", "elder_id")],
     "funds": [ForeignKey("institution_id", "institutions", "institution_id")],
     "survey": [ForeignKey("institution_id", "institutions", "institution_id")],
+    "service_plans": [ForeignKey("elder_id", "elders", "elder_id")],
     "visits": [ForeignKey("elder_id", "elders", "elder_id"), ForeignKey("institution_id", "institutions", "institution_id")],
 }
 

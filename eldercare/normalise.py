@@ -242,7 +242,9 @@ def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFram
             hashes = keyed_hashes(rows[col.name].to_list(), key)  # HMAC: no polars expression for it
             born = number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
             sex = pl.when(number.str.slice(16, 1).cast(pl.Int64) % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
-            fill = []
+            fill = [(pl.col("birth_date").is_null() | (pl.col("birth_date") == born)).fill_null(True)
+                    if "birth_date" in rows.columns else pl.lit(True)]
+            fill[0] = fill[0].alias("birth_date_matches_id")
             if "birth_date" in rows.columns:
                 fill.append(pl.coalesce(pl.col("birth_date"), born).alias("birth_date"))
             else:
