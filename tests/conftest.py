@@ -11,10 +11,12 @@ import pytest
 
 from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
+from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
 from checks.asset_checks import VALIDATED_CHECKS
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
+from checks.score_checks import SCORE_CHECKS
 from resources import IdHashKey, RawFolder, Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +25,8 @@ SAMPLE_CODE = "370399"
 SAMPLE_MONTHS = ["2022-06-01", "2022-07-01", "2022-08-01", "2022-09-01", "2022-10-01", "2022-11-01", "2022-12-01"]
 TEST_KEY = "test-key-not-secret"
 ALL_ASSETS = [regions, *LEDGER_ASSETS, visits]  # the validated layer
-EVERYTHING = [*ALL_ASSETS, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS]
-EVERY_CHECK = [*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS]
+EVERYTHING = [*ALL_ASSETS, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS, *SCORE_ASSETS]
+EVERY_CHECK = [*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS, *SCORE_CHECKS]
 
 
 def resources_for(raw: Path, warehouse: Path) -> dict:

@@ -75,14 +75,16 @@ def test_a_refused_file_is_recorded_and_everything_else_loads(raw_copy, tmp_path
     ]
     failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
     assert failed == {("validated/regions", "regions_accepted"), ("validated/survey", "files_readable"),
-                      ("validated/visits", "files_readable")}
+                      ("validated/visits", "files_readable"),
+                      # no survey, no satisfaction: its indicator is not scored (a WARN), never scored 0
+                      ("scores/indicator_scores", "all_indicators_scored")}
     assert query(warehouse, "select count(*) from validated.visits where month = '2022-11-01'")[0][0] > 2900
     # The run's last lines (read first at the terminal) name each refused file or region and why.
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
               for e in result.get_asset_check_evaluations()]
     print_summary(Warehouse(path=str(warehouse)), checks, run_id="r", success=result.success)
     last = capsys.readouterr().out.rstrip().splitlines()[-3:]
-    assert last == ["  REFUSED 370398: region.yaml key 'project_year' is missing",
+    assert last == ["  REFUSED 370398/region.yaml: region.yaml key 'project_year' is missing",
                     "  REFUSED 370399/survey.xlsx: not a readable xlsx workbook (BadZipFile)",
                     "  REFUSED 370399/visits/2022-12.csv: the file is empty"]
 
