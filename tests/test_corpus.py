@@ -47,8 +47,11 @@ def _source(case: Case) -> str:
 
 
 def _params():
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=False, reason=INGESTION)] if c.ingestion else [])
-            for c in CASES]
+    def marks(c: Case) -> list:
+        if c.ingestion:
+            return [pytest.mark.xfail(strict=False, reason=INGESTION)]
+        return [pytest.mark.xfail(strict=False, reason=c.known)] if c.known else []
+    return [pytest.param(c, id=c.id, marks=marks(c)) for c in CASES]
 
 
 @pytest.mark.parametrize("case", _params())

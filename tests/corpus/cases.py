@@ -2,7 +2,7 @@
 
 `build(root)` writes every case under `root` (a raw-data folder) and returns the manifest the tests judge the run
 by: the data rows written per file (counted here, independently of the pipeline), the names and ID numbers
-written (for the privacy scan) and each case's expectation per the contract (/work/shared/ledgers.md):
+written (for the privacy scan) and each case's expectation per the raw-ledger contract (ledgers.md):
 
 - `loaded`: every row of the case's file lands in its validated table (optionally a SQL fact about it holds);
 - `quarantined`: named rows land in `quarantine.rows` with the file, row, column header and rule given;
@@ -100,6 +100,7 @@ class Case:
     fact: str | None = None  # loaded: SQL over validated.<ledger> of this region that must be true
     reason: str | None = None  # refused: words the reason must contain
     ingestion: bool = False  # fails until the ingestion branch lands
+    known: str | None = None  # a failure found here and reported, not fixed on this branch (xfail with this reason)
     folder: str | None = None  # a region folder name other than the case's 6-digit code
     code: str = ""
 
@@ -355,6 +356,8 @@ def _survey_ok(rows):
 
 
 B = BED_HEADER
+NEGATIVE_FUNDS = ("reported: validated.funds accepts a negative amount (FundRow has no ge=0), then metrics/"
+                  "budget_execution fails its MetricRow contract (numerator >= 0) with a traceback")
 CASES: list[Case] = [
     # --- encodings and BOM ------------------------------------------------------------------------------------
     Case("gb18030_csv", "elders.csv in GB18030 (a Windows export)", "loaded", "elders", "elders.csv",
@@ -419,10 +422,9 @@ CASES: list[Case] = [
          "funds.csv", _funds([["2022-06-10", "下达", "中央", "", "12.5", "民发〔2022〕1号", "家庭养老床位"],
                               ["2022-06-20", "拨付", "省级", "JG1", "￥3.2万元", "", "上门服务"]]),
          fact="count(*) = 2 and sum(amount_yuan) = 157000"),
-    Case("negative_money_refund", "funds: a negative 支出 (-1.5 万元), a reversal: the contract sets no sign", "loaded",
-         "funds", "funds.csv", _funds([["2022-06-10", "下达", "中央", "", "12.5", "", "其他"],
-                                       ["2022-06-12", "支出", "中央", "", "-1.5", "", "其他"]]),
-         fact="count(*) = 2 and min(amount_yuan) = -15000"),
+    Case("negative_money_funds", "funds: a negative 支出 (-1.5 万元)", "quarantined", "funds", "funds.csv",
+         _funds([["2022-06-10", "下达", "中央", "", "12.5", "", "其他"], ["2022-06-12", "支出", "中央", "", "-1.5", "", "其他"]]),
+         rows=[(3, "金额（万元）", "")], known=NEGATIVE_FUNDS),
     Case("negative_money", "beds: 验收金额 -2400 (an amount that cannot be negative)", "quarantined", "beds",
          "beds.csv", lambda c, f: c.csv(f, "beds.csv", B, [
              ["E1", "JG1", "2022-09-30", "", "2022-09-20", "2022-09-25", "合格", "2400"],
