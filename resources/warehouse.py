@@ -76,10 +76,16 @@ def sql_type(column) -> str:
     return _SQL_TYPES.get(name, "VARCHAR")
 
 
+def quote_name(name: str) -> str:
+    """A table (`schema.table`) or column name quoted for SQL, embedded double quotes doubled: names never reach
+    SQL bare, whatever they hold."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in str(name).split("."))
+
+
 def table_ddl(schema, table: str) -> str:
     """CREATE TABLE for a pandera schema, columns in model order."""
-    cols = ", ".join(f'"{name}" {sql_type(col)}' for name, col in schema.columns.items())
-    return f"create table if not exists {table} ({cols})"
+    cols = ", ".join(f"{quote_name(str(name))} {sql_type(col)}" for name, col in schema.columns.items())
+    return f"create table if not exists {quote_name(table)} ({cols})"
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -138,12 +144,12 @@ def replace_slice(con: duckdb.DuckDBPyConnection, table: str, frame, where: str 
 
     Call inside `Warehouse.transaction()` so that the delete and the insert commit together.
     """
-    con.execute(f"delete from {table} where {where}", params or [])
+    con.execute(f"delete from {quote_name(table)} where {where}", params or [])  # `where`: code, values as params
     if frame is None or len(frame) == 0:
         return 0
     con.register("_slice", frame)
     try:
-        con.execute(f"insert into {table} by name select * from _slice")
+        con.execute(f"insert into {quote_name(table)} by name select * from _slice")
     finally:
         con.unregister("_slice")
     return len(frame)
