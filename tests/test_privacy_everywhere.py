@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import ROOT, SAMPLE, TEST_KEY
 from corpus.cases import CASES, build
-from eldercare.privacy_scan import Scanner, known_from_raw
+from eldercare.privacy_scan import Known, Scanner, known_from_raw
 
 
 def test_a_run_writes_no_clear_id_number_or_name_anywhere(tmp_path: Path):
@@ -35,6 +35,9 @@ def test_a_run_writes_no_clear_id_number_or_name_anywhere(tmp_path: Path):
     scanner = Scanner(known)
     stored = sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file())
     assert any(p.endswith(".db") for p in stored), stored  # the run and event-log storage was written and scanned
+    # asset metadata is among what is scanned: the event log's materialisations carry it
+    sentinel = Scanner(Known(frozenset({"dagster/row_count"}), frozenset())).paths([home])
+    assert any("event" in f.where for f in sentinel), [str(f) for f in sentinel]
     findings = scanner.paths([warehouse, home, exports])
     findings += scanner.text(run.stdout + run.stderr, "terminal output")
     assert [str(f) for f in findings] == []
