@@ -52,3 +52,12 @@ def test_two_warehouses_keep_separate_histories(tmp_path: Path):
             assert [r.run_id for r in instance.get_runs()] == [run_ids[name]]
             latest = instance.get_latest_materialization_event(dg.AssetKey(["validated", "elders"]))
             assert latest.run_id == run_ids[name] != run_ids[other]
+
+
+def test_make_ui_opens_the_history_of_the_warehouse_given(tmp_path: Path):
+    """`make ui WAREHOUSE=…` starts `dagster dev` in that warehouse's instance, out of reach of the project's .env."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "MAKEFLAGS", "MAKELEVEL")}
+    recipe = subprocess.run(["make", "-n", "ui", f"WAREHOUSE={tmp_path}/w.duckdb"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert f"cd {tmp_path}/w.dagster && " in recipe
+    assert f"ELDERCARE_WAREHOUSE={tmp_path}/w.duckdb" in recipe and f"-d {ROOT}" in recipe
