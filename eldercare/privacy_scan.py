@@ -72,8 +72,9 @@ def known_from_raw(raw_root: Path) -> Known:
                 for _, row in grid.rows[pos + 1:]:
                     for j, canon in wanted.items():
                         value = row[j] if j < len(row) else None
-                        if canon == "name" and value is not None and len(str(value).strip()) >= MIN_NAME_CHARS:
-                            names.add(str(value).strip())
+                        text = str(value).strip() if value is not None else ""
+                        if canon == "name" and len(text) >= MIN_NAME_CHARS and not any(ch.isdigit() for ch in text):
+                            names.add(text)  # a totals row's 共267人 is not a name
                         elif canon == "id_number" and (number := normalise_id_number(value)):
                             ids.add(number)
                 break
