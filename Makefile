@@ -11,9 +11,13 @@ export ELDERCARE_WAREHOUSE := $(WAREHOUSE)
 export ELDERCARE_EXPORTS := $(EXPORTS)
 # Development key only: production exports its own secret ELDERCARE_ID_HASH_KEY before calling make.
 export ELDERCARE_ID_HASH_KEY ?= dev-only-not-secret
-export DAGSTER_HOME := $(CURDIR)/var/dagster
+# One warehouse, one history: the Dagster instance (runs, event log) lives beside the warehouse it describes,
+# <warehouse without .duckdb>.dagster/ (var/warehouse.duckdb -> var/warehouse.dagster/), unless DAGSTER_HOME is set.
+DAGSTER_HOME ?= $(basename $(WAREHOUSE)).dagster
+override DAGSTER_HOME := $(abspath $(DAGSTER_HOME))
+export DAGSTER_HOME
 
-.PHONY: install run test ui sample lock bench clean whatif
+.PHONY: install run test ui sample lock bench clean whatif scan where
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 
@@ -36,8 +40,21 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
+# `dagster dev` lets the .env file override the environment, so it is started outside the project folder (in the
+# instance's own) with absolute paths: `make ui WAREHOUSE=…` shows that warehouse's runs and writes to it.
 ui: install
-	$(VENV)/bin/dagster dev
+	cd $(DAGSTER_HOME) && ELDERCARE_DATA_RAW=$(abspath $(DATA_RAW)) ELDERCARE_WAREHOUSE=$(abspath $(WAREHOUSE)) \
+		ELDERCARE_EXPORTS=$(abspath $(EXPORTS)) \
+		$(abspath $(VENV))/bin/dagster dev -m pipeline.definitions -d $(CURDIR)
+
+# Which warehouse and which run history `make run` / `make ui` use with these settings.
+where:
+	@echo "warehouse: $(WAREHOUSE)"
+	@echo "DAGSTER_HOME: $(DAGSTER_HOME)"
+
+# Personal data in clear anywhere a run wrote (warehouse, run history and logs, exports): exit 1 if any is found.
+scan: install
+	$(PY) -m eldercare.privacy_scan --raw $(DATA_RAW) $(WAREHOUSE) $(DAGSTER_HOME) $(EXPORTS)
 
 sample: install
 	$(PY) -m synth.sample --out data_raw > /dev/null

@@ -15,12 +15,17 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 from eldercare.exports.files import written_files
 from pipeline.definitions import defs
 from pipeline.partitions import monthly
+from pipeline.preflight import preflight
 from pipeline.summary import print_summary
 from resources import RawFolder, Warehouse
 
 
 def run(months: list[str] | None = None) -> int:
     """Launch the all-assets job over the months given (default: every month with a visit file); 0 when it passed."""
+    problem = preflight()  # a refused key, a locked or damaged warehouse: one line, exit 2, no run launched
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     raw = RawFolder(path=os.environ.get("ELDERCARE_DATA_RAW", "data_raw"))
     keys = months or [m.isoformat() for m in raw.visit_months()]
     valid = monthly.get_partition_keys()

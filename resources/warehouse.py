@@ -7,6 +7,7 @@ transaction, so a killed run leaves the previous slice intact and column order n
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,31 @@ _SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "str": "VARCHAR", "bool": 
               "Float64": "DOUBLE", "Boolean": "BOOLEAN", "Date": "DATE"}
 
 
+class WarehouseUnavailable(Exception):
+    """The warehouse file cannot be opened: locked by another process past the wait, or not a DuckDB file.
+
+    Its message is one line a person at the terminal can act on (no traceback needed).
+    """
+
+
+def unavailable(path: str, exc: Exception, waited: float) -> WarehouseUnavailable:
+    """The one-line explanation of a DuckDB error raised while opening `path`."""
+    text = str(exc)
+    if "lock" in text.lower():
+        pid = re.search(r"PID (\d+)", text)
+        holder = f"process {pid.group(1)}" if pid else "another process"
+        return WarehouseUnavailable(
+            f"warehouse {path} is locked by {holder} (waited {waited:.0f} s): let its run finish, or close the "
+            "tool that holds it open, then run again")
+    if any(w in text.lower() for w in ("not a valid duckdb database", "database file", "corrupt",
+                                       "could not read enough bytes", "checksum")):
+        return WarehouseUnavailable(
+            f"warehouse {path} is not a readable DuckDB database (damaged or another kind of file): restore it "
+            "from a backup, or move it aside and run again to rebuild it from the raw files")
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return WarehouseUnavailable(f"warehouse {path} cannot be opened: {first}")
+
+
 def sql_type(column) -> str:
     """DuckDB type of a pandera column: its `sql` metadata if set, else mapped from its dtype."""
     meta = (column.metadata or {}) if hasattr(column, "metadata") else {}
@@ -38,29 +64,40 @@ def sql_type(column) -> str:
     return _SQL_TYPES.get(name, "VARCHAR")
 
 
+def quote_name(name: str) -> str:
+    """A table (`schema.table`) or column name quoted for SQL, embedded double quotes doubled: names never reach
+    SQL bare, whatever they hold."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in str(name).split("."))
+
+
 def table_ddl(schema, table: str) -> str:
     """CREATE TABLE for a pandera schema, columns in model order."""
-    cols = ", ".join(f'"{name}" {sql_type(col)}' for name, col in schema.columns.items())
-    return f"create table if not exists {table} ({cols})"
+    cols = ", ".join(f"{quote_name(str(name))} {sql_type(col)}" for name, col in schema.columns.items())
+    return f"create table if not exists {quote_name(table)} ({cols})"
 
 
 class Warehouse(dg.ConfigurableResource):
     """The embedded DuckDB warehouse file (env ELDERCARE_WAREHOUSE, default var/warehouse.duckdb)."""
 
     path: str = DEFAULT_WAREHOUSE
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the file, waiting while another process holds its lock; always closed afterwards."""
+        """Open the file, waiting while another process holds its lock; always closed afterwards.
+
+        Raises `WarehouseUnavailable` (one clear line) when the lock outlasts the wait or the file is not DuckDB's.
+        """
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        started = time.monotonic()
         while True:
             try:
                 con = duckdb.connect(self.path, read_only=read_only)
                 break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
+            except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException) as exc:
+                waited = time.monotonic() - started
+                if "lock" not in str(exc).lower() or waited > self.lock_wait_seconds:
+                    raise unavailable(self.path, exc, waited) from None
                 time.sleep(0.5)
         try:
             if not read_only:
@@ -68,6 +105,14 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def check_available(self) -> None:
+        """Open the file for writing once and close it: `WarehouseUnavailable` now rather than in the middle of a run."""
+        with self.connect() as con:
+            try:
+                con.execute("select count(*) from duckdb_tables()").fetchone()
+            except duckdb.Error as exc:
+                raise unavailable(self.path, exc, 0) from None
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -87,12 +132,12 @@ def replace_slice(con: duckdb.DuckDBPyConnection, table: str, frame, where: str 
 
     Call inside `Warehouse.transaction()` so that the delete and the insert commit together.
     """
-    con.execute(f"delete from {table} where {where}", params or [])
+    con.execute(f"delete from {quote_name(table)} where {where}", params or [])  # `where`: code, values as params
     if frame is None or len(frame) == 0:
         return 0
     con.register("_slice", frame)
     try:
-        con.execute(f"insert into {table} by name select * from _slice")
+        con.execute(f"insert into {quote_name(table)} by name select * from _slice")
     finally:
         con.unregister("_slice")
     return len(frame)
