@@ -35,14 +35,15 @@ def resources_for(raw: Path, warehouse: Path) -> dict:
 
 
 def materialize_range(raw: Path, warehouse: Path, first: str, last: str | None = None,
-                      selection=None) -> dg.ExecuteInProcessResult:
+                      selection=None, as_of: str | None = None) -> dg.ExecuteInProcessResult:
     """Dagster's own `materialize` of the assets (default: all) and their checks over a month range, as one run."""
     assets = selection or EVERYTHING
     checks = VALIDATED_CHECKS if selection == ALL_ASSETS else EVERY_CHECK
     return dg.materialize(
         [*assets, *checks],
         resources=resources_for(raw, warehouse),
-        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last or first},
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last or first,
+              **({"eldercare/as_of": as_of} if as_of else {})},
         raise_on_error=False,
     )
 
