@@ -83,6 +83,9 @@ BED_HEADERS = ("服务对象编号", "服务机构", "计划完成日期", "实�
                "实际支付金额", "已享受适老化改造")
 BED_ITEM_HEADERS = ("服务对象编号", "类别", "项目名称", "数量", "金额（元）", "是否个性化", "已录入信息系统")
 FUND_HEADERS = ("日期", "类型", "资金来源", "拨付对象", "金额", "单位", "文号", "用途")
+LOCAL_HARDSHIP = "支出型困难"
+# 机构支出: each institution's own outlay of what it received (reported beside execution, never counted as it).
+INSTITUTION_OUTLAYS = (120000.00, 135000.00, 150000.00)
 SURVEY_WORDS = ("非常满意", "满意", "一般", "不满意", "非常不满意")
 SURVEY_ANSWER_WEIGHTS = (60, 32, 6, 2, 0)
 
@@ -444,6 +447,10 @@ def build_world(seed: int) -> World:
         day = dt.date(2022, 7, 1) + dt.timedelta(days=rng.randint(0, 140))
         events.append((elder.elder_id, elder.role, day, EVENT_NOTES[elder.role][0]))
     events.sort(key=lambda e: (e[2], e[0]))
+    # Issue 10: a local low-income category (支出型困难) that the region's policy lists as eligible: loaded as
+    # written, never quarantined, and counted like 低收入. The first plain 低收入 elder of the ledger gets it.
+    local = next(e for e in elders if e.hardship == "低收入" and not e.role)
+    local.hardship = LOCAL_HARDSHIP
     return World(elders, duplicate, events, caregivers)
 
 
@@ -453,7 +460,8 @@ def write_region_yaml(folder: Path, world: World) -> None:
     """region.yaml in the contract's shape; dates and months quoted so YAML keeps them as text.
 
     Cases of issue 10: an unknown baseline figure (facilities: null, the region still loads), survey_issued from
-    region.yaml (75 handed out; the ledger holds the 73 returned), the project period over which 人次 accumulate.
+    region.yaml (75 handed out; the ledger holds the 73 returned), the project period over which 人次 accumulate, and
+    a local hardship category the region's policy makes eligible.
     """
     beds = sum(e.has_bed for e in world.elders)
     text = f"""region_code: "{REGION_CODE}"
@@ -467,6 +475,8 @@ targets: {{beds: {beds}, service_person_times: 170, budget_wan: 180.5, satisfact
 baseline: {{elders_60plus: 98650, low_income_elders: 3120, disabled_low_income_elders: 412, facilities: null}}
 project_period: ["2022-06-01", "2022-12-31"]
 survey_issued: 75
+policy:
+  eligibility: {{hardship: [低保, 低保边缘, 特困, 低收入, {LOCAL_HARDSHIP}]}}  # a local category, eligible here
 """
     (folder / "region.yaml").write_bytes(text.encode("utf-8"))
 
@@ -921,6 +931,8 @@ def write_funds(folder: Path, paid_beds: dict[str, float], seed: int, manifest: 
             (dt.date(2022, 12, 26 + k), "支出", source, inst, round(visits * rng.uniform(0.86, 0.95), 2), "元",
              f"记账凭证{k + 1}-1226", "上门服务"),
             (dt.date(2022, 11, 18 + k), "支出", source, inst, round(0.3 + 0.1 * k, 2), "万元", f"记账凭证{k + 1}-1118", "其他"),
+            (dt.date(2022, 12, 29), "机构支出", source, inst, INSTITUTION_OUTLAYS[k], "元", f"机构凭证{k + 1}-1229",
+             "上门服务"),
         ]
     entries.sort(key=lambda e: (e[0], e[3] or ""))
     rows = []
@@ -940,11 +952,15 @@ def write_funds(folder: Path, paid_beds: dict[str, float], seed: int, manifest: 
     save_xlsx(folder / "funds.xlsx", [table])
 
 
-def write_survey(folder: Path, seed: int, manifest: Manifest) -> None:
-    """survey.xlsx: 75 questionnaires issued, 2 not returned (absent), 2 invalid; letters or words as answers."""
+def write_survey(folder: Path, seed: int, manifest: Manifest, world: World) -> None:
+    """survey.xlsx: 75 questionnaires issued, 2 not returned (absent), 2 invalid — one marked 有效=否, one with a blank
+    answer (returned, not valid); letters or words as answers; the optional 服务对象编号 (a respondent of the
+    institution) and 政策知晓 (是 / 否, two left blank: unknown) columns."""
     rng = random.Random(f"{seed}:survey")
     missing = sorted(rng.sample(range(1, 76), 2))
     invalid = sorted(rng.sample([n for n in range(1, 76) if n not in missing], 2))
+    who = random.Random(f"{seed}:survey-respondents")  # a stream of its own: the answers above stay as they were
+    served = {inst: [e.elder_id for e in world.elders if e.institution == inst] for inst, *_ in INSTITUTIONS}
     rows = []
     for n in range(1, 76):
         if n in missing:
@@ -954,11 +970,17 @@ def write_survey(folder: Path, seed: int, manifest: Manifest) -> None:
         answers = rng.choices(range(5), weights=SURVEY_ANSWER_WEIGHTS, k=6)
         words = rng.random() < 0.5
         cells = [SURVEY_WORDS[a] if words else "ABCDE"[a] for a in answers]
-        row = Row([f"WJ{n:03d}", inst, day, *cells, "否" if n in invalid else "是"])
-        if n in invalid:
+        blank = n == invalid[1]
+        if blank:
+            cells[2] = None
+        aware = None if n in (7, 8) else ("否" if n % 10 == 0 else "是")
+        row = Row([f"WJ{n:03d}", inst, day, *cells, "否" if n == invalid[0] else "是", who.choice(served[inst]), aware])
+        if n == invalid[0]:
             row.defects.append(("invalid_questionnaire", "有效", "questionnaire marked invalid"))
+        if blank:
+            row.defects.append(("blank_answer", "第3题", "a blank answer: returned but not valid (not quarantined)"))
         rows.append(row)
-    headers = ["问卷编号", "服务机构", "调查日期", *(f"第{i}题" for i in range(1, 7)), "有效"]
+    headers = ["问卷编号", "服务机构", "调查日期", *(f"第{i}题" for i in range(1, 7)), "有效", "服务对象编号", "政策知晓"]
     table = Table("survey.xlsx", "满意度调查", [headers], rows)
     manifest.add_table(table, "survey.xlsx")
     save_xlsx(folder / "survey.xlsx", [table])
@@ -982,7 +1004,7 @@ def generate(out_dir: Path, seed: int = 2022) -> dict:
     paid_beds = write_beds(folder, world, seed, manifest)
     visits_per_month = write_visits(folder, plan_visits(world, seed), seed, manifest)
     write_funds(folder, paid_beds, seed, manifest)
-    write_survey(folder, seed, manifest)
+    write_survey(folder, seed, manifest, world)
     by_type = {t: 0 for t, _ in SERVICE_TYPE_COUNTS}
     for elder in [*world.elders, world.duplicate]:
         by_type[elder.service_type] += 1
