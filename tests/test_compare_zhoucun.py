@@ -46,7 +46,8 @@ def reconciled(tmp_path_factory):
         run_config={"ops": {"compare__published_points": {"config": config},
                             "compare__policy_variants": {"config": config}}}, raise_on_error=False)
     assert result.success
-    assert all(e.passed for e in result.get_asset_check_evaluations())
+    # blocking checks pass; a WARN (e.g. rubric indicators this fixture has no judgment for) only warns
+    assert all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in result.get_asset_check_evaluations())
     assert len(rows) == 59
     return warehouse
 

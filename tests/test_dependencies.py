@@ -28,7 +28,8 @@ def _pins() -> dict[str, str]:
 
 def _local_modules() -> set[str]:
     """Helper modules that tests import by bare name (pytest puts their folder on sys.path)."""
-    return {p.stem for p in (ROOT / "tests").rglob("*.py")}
+    tests = ROOT / "tests"
+    return {p.stem for p in tests.rglob("*.py")} | {p.name for p in tests.rglob("*") if p.is_dir()}
 
 
 def _imported_top_levels() -> dict[str, str]:

@@ -54,7 +54,7 @@ def test_sample_table_sizes(sample_run):
     counts = {t: query(warehouse, f"select count(*) from validated.{t}")[0][0]
               for t in ("institutions", "elders", "status_events", "beds", "bed_items", "funds", "survey", "visits")}
     assert counts == {"institutions": 3, "elders": 267, "status_events": 19, "beds": 257, "bed_items": 962,
-                      "funds": 24, "survey": 73, "visits": 24820}
+                      "funds": 27, "survey": 73, "visits": 24820}
     assert query(warehouse, "select count(*) from quarantine.refused_files") == [(0,)]
 
 

@@ -26,7 +26,8 @@ from tests.conftest import ALL_ASSETS, SAMPLE, SAMPLE_CODE, SAMPLE_MONTHS, resou
 RAW = SAMPLE / SAMPLE_CODE
 BASELINE = 412  # region.yaml baseline.disabled_low_income_elders of the sample
 CAP = 2500.0
-HARDSHIP = {"低保", "低保边缘", "特困", "低收入"}
+# the programme's four categories and the sample region's local one (region.yaml policy.eligibility.hardship)
+HARDSHIP = {"低保", "低保边缘", "特困", "低收入", "支出型困难"}
 DISABLED = {"轻度失能", "中度失能", "重度失能", "完全失能"}
 POINTS = {"A": 18, "B": 13, "C": 8, "D": 2, "E": 0}  # Zhoucun questions 1–5
 POINTS_Q6 = {"A": 10, "B": 7, "C": 4, "D": 1, "E": 0}
@@ -257,7 +258,8 @@ def _score(r: dict) -> int:
 
 
 def test_satisfaction(warehouse, raw):
-    valid = [r for r in raw["survey"] if r["有效"] != "否"]
+    # valid: not marked 有效=否 and every answer given (a blank answer: returned, not valid)
+    valid = [r for r in raw["survey"] if r["有效"] != "否" and all(r[f"第{i}题"] for i in range(1, 7))]
     close(metric(warehouse, "satisfaction", "survey_returned"), len(raw["survey"]))
     close(metric(warehouse, "satisfaction", "survey_valid"), len(valid))
     total = sum(_score(r) for r in valid)

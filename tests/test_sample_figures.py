@@ -60,3 +60,41 @@ def test_survey_issued_comes_from_region_yaml(sample_run):
     _, warehouse, _ = sample_run
     assert figure(warehouse, "survey_issued")[0] == 75
     assert figure(warehouse, "survey_returned")[0] == 73
+
+
+def test_an_institutions_own_outlay_is_reported_beside_execution_never_in_it(sample_run):
+    """Three 机构支出 rows (synth/sample.py INSTITUTION_OUTLAYS): 120,000 + 135,000 + 150,000 = 405,000 元; the
+    rubric execution rate still reads only 支出 ÷ 到位."""
+    _, warehouse, _ = sample_run
+    assert figure(warehouse, "institution_spent_yuan")[0] == 405000.0
+    spent, received = figure(warehouse, "spent_yuan")[0], figure(warehouse, "received_yuan")[0]
+    assert abs(figure(warehouse, "rubric_execution_rate")[0] - spent / received) < 1e-12
+
+
+def test_a_local_hardship_category_loads_and_is_eligible_by_the_regions_policy(sample_run):
+    """One elder is 支出型困难, a category region.yaml's policy adds: loaded as written, never quarantined, eligible."""
+    _, warehouse, _ = sample_run
+    [(elder,)] = query(warehouse, "select elder_id from validated.elders where hardship = '支出型困难'")
+    assert query(warehouse, "select count(*) from quarantine.rows where ledger = 'elders' and column_name = 'hardship'") \
+        == [(0,)]
+    assert query(warehouse, "select count(*) from metrics.coverage_detail where elder_id = ?", [elder]) == [(0,)]
+
+
+def test_a_blank_answer_is_returned_but_not_valid_and_awareness_is_counted(sample_run):
+    """73 returned: one marked 有效=否 and one with a blank answer are invalid → 71 valid, nothing quarantined.
+    政策知晓: counted from the raw file by hand below (是 ÷ (是 + 否); the two blank cells are unknown)."""
+    import openpyxl
+
+    from tests.conftest import SAMPLE
+
+    _, warehouse, _ = sample_run
+    assert figure(warehouse, "survey_returned")[0] == 73 and figure(warehouse, "survey_valid")[0] == 71
+    assert query(warehouse, "select count(*) from quarantine.rows where ledger = 'survey'") == [(0,)]
+    rows = list(openpyxl.load_workbook(SAMPLE / SAMPLE_CODE / "survey.xlsx", read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    header = rows[0]
+    aware = [r[header.index("政策知晓")] for r in rows[1:] if r and r[0]]
+    yes, no = aware.count("是"), aware.count("否")
+    assert (yes, no, aware.count(None)) == (64, 7, 2)  # 73 questionnaires: every 10th n is 否, n = 7 and 8 blank
+    assert abs(figure(warehouse, "awareness_rate")[0] - yes / (yes + no)) < 1e-12
+    assert figure(warehouse, "satisfaction_rate_bed")[0] is not None  # respondents now name themselves

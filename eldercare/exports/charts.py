@@ -47,6 +47,7 @@ def _y(v: float, y_max: float) -> float:
 def bar_chart(topic: str, title: str, categories: list[str], series: dict[str, list[float | None]], *,
               percent: bool = False, reference: tuple[float, str] | None = None) -> str:
     """Grouped bars, one group per category; `reference` draws a labelled horizontal line (a cap, a maximum)."""
+    series = {name: [None if v is None or v != v else v for v in vs] for name, vs in series.items()}  # NaN: no bar
     values = [v for vs in series.values() for v in vs if v is not None]
     y_max = nice_max(max(values + [reference[0] if reference else 0, 1e-9]) * 1.08)
     plot_w = W - LEFT - RIGHT

@@ -14,9 +14,12 @@ from eldercare.metrics import beds, budget, eligibility, home_service, satisfact
 from eldercare.metrics.catalogue import CATALOGUE, FIGURE_COLUMNS
 from eldercare.metrics.settings import Settings, register
 
+# Money is summed as an exact decimal (fen): a DOUBLE sum depends on the order DuckDB's threads add in, and a
+# re-run must give byte-identical figures.
+MONEY = "DECIMAL(18,2)"
 # The inputs a figure reads (view in_<name>), with their types; an absent table or column reads as NULL.
 INPUTS: dict[str, dict[str, str]] = {
-    "institutions": {"region_code": "VARCHAR", "institution_id": "VARCHAR", "contract_amount_yuan": "DOUBLE",
+    "institutions": {"region_code": "VARCHAR", "institution_id": "VARCHAR", "contract_amount_yuan": MONEY,
                      "planned_beds": "BIGINT"},
     "elders": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "institution_id": "VARCHAR", "birth_date": "DATE",
                "hardship": "VARCHAR", "ability_level": "VARCHAR", "ability_legacy": "BOOLEAN",
@@ -25,13 +28,13 @@ INPUTS: dict[str, dict[str, str]] = {
     "status_events": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "event": "VARCHAR", "event_date": "DATE"},
     "beds": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "institution_id": "VARCHAR",
              "planned_completion": "DATE", "completed_on": "DATE", "accepted_on": "DATE", "acceptance": "VARCHAR",
-             "accepted_amount_yuan": "DOUBLE", "paid_amount_yuan": "DOUBLE", "previously_renovated": "BOOLEAN"},
-    "bed_items": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "category": "VARCHAR", "amount_yuan": "DOUBLE",
+             "accepted_amount_yuan": MONEY, "paid_amount_yuan": MONEY, "previously_renovated": "BOOLEAN"},
+    "bed_items": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "category": "VARCHAR", "amount_yuan": MONEY,
                   "personalised": "BOOLEAN", "in_info_system": "BOOLEAN"},
     "service_plans": {"region_code": "VARCHAR", "elder_id": "VARCHAR", "service_item": "VARCHAR",
                       "personalised": "BOOLEAN", "in_info_system": "BOOLEAN"},
     "funds": {"region_code": "VARCHAR", "kind": "VARCHAR", "source": "VARCHAR", "institution_id": "VARCHAR",
-              "amount_yuan": "DOUBLE", "purpose": "VARCHAR"},
+              "amount_yuan": MONEY, "purpose": "VARCHAR"},
     "survey": {"region_code": "VARCHAR", "questionnaire_id": "VARCHAR", "institution_id": "VARCHAR",
                "q1": "VARCHAR", "q2": "VARCHAR", "q3": "VARCHAR", "q4": "VARCHAR", "q5": "VARCHAR", "q6": "VARCHAR",
                "valid": "BOOLEAN", "elder_id": "VARCHAR", "respondent_group": "VARCHAR", "aware": "BOOLEAN"},
