@@ -123,7 +123,7 @@ def measure_a(raw: Path, warehouse: Path, home: Path, months: list[str], fresh: 
     if fresh:
         warehouse.unlink(missing_ok=True)
     env = {"ELDERCARE_DATA_RAW": str(raw), "ELDERCARE_WAREHOUSE": str(warehouse), "ELDERCARE_ID_HASH_KEY": HASH_KEY,
-           "DAGSTER_HOME": str(home)}
+           "DAGSTER_HOME": str(home), "ELDERCARE_EXPORTS": str(warehouse.with_suffix(".exports"))}
     cmd = [sys.executable, "-m", "pipeline.cli", "run", *[a for m in months for a in ("--month", m)]]
     wall, rss, code, output = _spawn(cmd, env)
     found = RUN_LINE.search(output)

@@ -14,7 +14,7 @@ import pandera.pandas as pa  # noqa: E402
 from pandera.typing import Series  # noqa: E402
 
 from eldercare.ledgers import FUND_SOURCES  # noqa: E402
-from eldercare.metrics.catalogue import SIGNED_METRICS  # noqa: E402
+from eldercare.metrics.catalogue import OPEN_RATIOS, SIGNED_METRICS  # noqa: E402
 from eldercare.metrics.satisfaction import QUESTIONS  # noqa: E402
 
 DATE = {"sql": "DATE"}
@@ -58,7 +58,8 @@ class MetricRow(pa.DataFrameModel):
 
     @pa.dataframe_check(name="ratio_in_unit_interval")
     def ratio_in_unit_interval(cls, df):
-        return (df["unit"] != "ratio") | df["value"].isna() | df["value"].between(0, 1)
+        """A share of a whole lies in [0, 1]; a ratio against a plan or baseline (OPEN_RATIOS) is only non-negative."""
+        return (df["unit"] != "ratio") | df["value"].isna() | df["value"].between(0, 1) | df["metric"].isin(OPEN_RATIOS)
 
     @pa.dataframe_check(name="non_negative_value")
     def non_negative_value(cls, df):

@@ -48,8 +48,17 @@ def print_summary(warehouse: Warehouse, checks: list[tuple[str, str, bool, str]]
                 print(line)
             if len(lines) > LISTED + 1:
                 print(f"  … and {len(lines) - LISTED - 1} more (scores.totals)")
+        shown = 0
         for line in compare_lines(con):
-            print(line if line.startswith("  ") else f"\n{line}")
+            if not line.startswith("  "):
+                print(f"\n{line}")
+                shown = 0
+            elif shown < LISTED:
+                print(line)
+                shown += 1
+            elif shown == LISTED:
+                print("  … (compare.* tables hold the rest)")
+                shown += 1
         refused = con.execute("select source_file, reason from quarantine.refused_files order by 1").fetchall()
     backtest = backtest_text(warehouse).splitlines()
     print("\n" + "\n".join(backtest[:2 * LISTED]))

@@ -39,7 +39,7 @@ def test_empty_ledgers_satisfy_the_contract():
 def test_contract_rejects_broken_rows(change, check):
     rows, _ = outputs()
     broken = rows.copy()
-    idx = broken.index[(broken.metric == "bed_coverage") & broken.institution_id.isna()][0]
+    idx = broken.index[(broken.metric == "eligible_registration_share") & broken.institution_id.isna()][0]
     for column, new in change.items():
         broken.loc[idx, column] = new
     with pytest.raises(pandera.errors.SchemaErrors) as err:
@@ -54,5 +54,17 @@ def test_negative_money_rejected_but_signed_difference_allowed():
     FigureRow.validate(signed, lazy=True)  # a signed difference may be negative
     broken = rows.copy()
     broken.loc[(broken.metric == "renovation_paid_yuan") & (broken.region_code == R), "value"] = -1.0
+    with pytest.raises(pandera.errors.SchemaErrors):
+        FigureRow.validate(broken, lazy=True)
+
+
+def test_a_ratio_against_a_plan_may_exceed_one_but_a_share_may_not():
+    """More beds built than planned (built ÷ planned = 1.2) is a fact to report; a share of a whole above 1 is broken."""
+    rows, _ = outputs()
+    over = rows.copy()
+    over.loc[(over.metric == "beds_built_share") & over.institution_id.isna(), "value"] = 1.2
+    FigureRow.validate(over, lazy=True)
+    broken = rows.copy()
+    broken.loc[(broken.metric == "satisfaction_rate") & broken.institution_id.isna(), "value"] = 1.2
     with pytest.raises(pandera.errors.SchemaErrors):
         FigureRow.validate(broken, lazy=True)

@@ -74,3 +74,6 @@ for _sid, _name in SOURCE_LABELS.items():
 
 # Metrics whose value is a signed difference (may be negative); every other value is non-negative.
 SIGNED_METRICS = frozenset({"renovation_overspend_yuan"})
+# Ratios against a plan or a baseline count, not shares of a whole: more built than planned, or a baseline older
+# than the ledger, gives a value above 1 that is a fact to report, not a broken figure.
+OPEN_RATIOS = frozenset({"beds_built_share", "bed_coverage", "home_service_coverage"})
