@@ -88,8 +88,9 @@ def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.Da
                             "metrics.coverage_detail"))
     d = details.get("cost_per_bed")
     if d is not None and len(d):
-        parts.append(_frame(d, "bed_above_cap", "支付 " + d["paid_amount_yuan"].round(2).astype(str) + " 元，上限 "
-                            + d["cap_yuan"].round(2).astype(str) + " 元", "metrics.cost_per_bed_detail"))
+        parts.append(_frame(d, "bed_above_cap", "限额类目合计 " + d["capped_items_yuan"].round(2).astype(str)
+                            + " 元，上限 " + d["cap_yuan"].round(2).astype(str) + " 元，超出 "
+                            + d["excess_yuan"].round(2).astype(str) + " 元", "metrics.cost_per_bed_detail"))
     d = details.get("bed_timeliness")
     if d is not None and len(d):
         parts.append(_frame(d, "bed_timeliness", d["findings"].astype(str), "metrics.bed_timeliness_detail"))
@@ -99,8 +100,8 @@ def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.Da
                             + d["difference_yuan"].round(2).astype(str) + " 元）", "metrics.renovation_overspend_detail"))
     d = details.get("double_renovation")
     if d is not None and len(d):
-        parts.append(_frame(d, "double_renovation", "已享受适老化改造，支付 " + d["paid_amount_yuan"].round(2).astype(str)
-                            + " 元", "metrics.double_renovation_detail"))
+        parts.append(_frame(d, "double_renovation", "已享受适老化改造，重复改造项目 "
+                            + d["double_items_yuan"].round(2).astype(str) + " 元", "metrics.double_renovation_detail"))
     f = only(figures)
     if f is not None and len(f):
         rows = f[~f["computable"].astype(bool) & f["institution_id"].isna()]

@@ -138,5 +138,5 @@ def visit_shortfalls() -> pd.DataFrame:
 
 def cost_detail() -> pd.DataFrame:
     return pd.DataFrame([{"region_code": CODE, "institution_id": "TY", "elder_id": "T09", "name_masked": "孙*",
-                          "completed_on": dt.datetime(2022, 5, 1), "paid_amount_yuan": 2800.0, "cap_yuan": 2500.0,
+                          "completed_on": dt.datetime(2022, 5, 1), "capped_items_yuan": 2800.0, "cap_yuan": 2500.0,
                           "excess_yuan": 300.0}])

@@ -49,3 +49,20 @@ def test_detail_rows_behind_each_count(tmp_path):
     q10 = [r for r in range(3, detail.max_row + 1) if detail.cell(r, 4).value == "Q10"]
     assert [detail.cell(r, 7).value for r in q10] == ["实际 9次，最低 15.0次", "实际 9.0小时，最低 15.0小时"]
     assert {detail.cell(r, 5).value for r in q10} == {"赵*"} and detail.cell(q10[0], 6).value == "2022-07"
+
+
+def test_findings_read_the_detail_lists_by_their_contract_columns():
+    """Every detail list the 问题清单 reads is read by the columns its pandera model gives (a renamed column fails
+    here, not in a national run): one row per list, with exactly the model's columns, gives one finding each."""
+    import pandas as pd
+
+    from checks.metric_schemas import METRIC_DETAIL_MODELS
+
+    details = {}
+    for name, model in METRIC_DETAIL_MODELS.items():
+        columns = list(model.to_schema().columns)
+        row = {c: (1.0 if c.endswith(("_yuan", "_late")) else "x") for c in columns} | {"region_code": CODE}
+        details[name] = pd.DataFrame([row], columns=columns)
+    found = collect_findings(CODE, load_settings().findings, details=details)
+    assert {"bed_above_cap", "double_renovation", "renovation_overspend", "bed_timeliness",
+            "ineligible_registration"} <= set(found["kind"])
