@@ -5,6 +5,7 @@ import json
 
 import dagster as dg
 
+from eldercare.visit_reader import visit_file_month
 from pipeline.jobs import all_assets_job
 from resources import RawFolder
 
@@ -29,9 +30,9 @@ def raw_files_changed(context: dg.SensorEvaluationContext, raw_folder: RawFolder
     changed = sorted(p for p, f in now.items() if before.get(p) != f)
     months = set()
     for path in changed:
-        name = path.rsplit("/", 1)[-1]
-        if "/visits/" in path and len(name) >= 7 and name[4] == "-":
-            months.add(name[:7] + "-01")
+        month = visit_file_month(path.rsplit("/", 1)[-1]) if "/visits/" in path else None
+        if month is not None:  # the same reading of a file's month as the loader's (2022-07, 2022年7月, 202207 …)
+            months.add(month.isoformat())
         else:
             all_months = raw_folder.visit_months()
             if all_months:

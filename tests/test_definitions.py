@@ -93,3 +93,18 @@ def test_sensor_asks_for_the_month_whose_file_changed(tmp_path):
     ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), cursor=first.cursor,
                                   resources={"raw_folder": RawFolder(path=str(raw))})
     assert [r.partition_key for r in sensor.evaluate_tick(ctx).run_requests] == ["2022-09-01"]
+
+
+def test_sensor_reads_a_files_month_as_the_loader_does(tmp_path):
+    """A re-submitted `2022年9月 上门服务记录.xlsx`-style name asks for September, not for the latest month."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    sensor = defs.get_sensor_def("raw_files_changed")
+    instance = dg.DagsterInstance.ephemeral()
+    first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(),
+                                                         resources={"raw_folder": RawFolder(path=str(raw))}))
+    september = raw / "370399" / "visits" / "2022-09.csv"
+    september.rename(september.with_name("2022年9月 上门服务记录（终稿）.csv"))
+    ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), cursor=first.cursor,
+                                  resources={"raw_folder": RawFolder(path=str(raw))})
+    assert [r.partition_key for r in sensor.evaluate_tick(ctx).run_requests] == ["2022-09-01"]
