@@ -83,6 +83,17 @@ def redact(text: str) -> str:
     return ID_LIKE.sub(lambda m: mask_id(m.group(0)) or m.group(0), text)
 
 
+def _check_entry(item: object, source: str, key: str, allowed: frozenset | set, required: tuple[str, ...]) -> None:
+    """An `overrides` / `vetoes` entry: a mapping of known keys with its required texts, else a named error."""
+    if not isinstance(item, dict):
+        raise JudgmentsError(f"{source}: key '{key}' must be a mapping")
+    extra = set(item) - set(allowed)
+    if extra:
+        raise JudgmentsError(f"{source}: key '{key}': unknown keys {sorted(extra)}")
+    for k in required:
+        _text(item.get(k), source, f"{key}.{k}", required=True)
+
+
 def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
     """The rows of one judgments document (already read from YAML); `source` names the file in errors."""
     if doc is None:
@@ -130,13 +141,7 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
                              "criteria": crit, "source": source})
     for i, item in enumerate(doc.get("overrides") or []):
         key = f"overrides[{i}]"
-        if not isinstance(item, dict):
-            raise JudgmentsError(f"{source}: key '{key}' must be a mapping")
-        extra = set(item) - OVERRIDE_KEYS
-        if extra:
-            raise JudgmentsError(f"{source}: key '{key}': unknown keys {sorted(extra)}")
-        for k in ("rubric", "subject", "indicator", "reason"):
-            _text(item.get(k), source, f"{key}.{k}", required=True)
+        _check_entry(item, source, key, OVERRIDE_KEYS, ("rubric", "subject", "indicator", "reason"))
         if "score" not in item:
             raise JudgmentsError(f"{source}: key '{key}.score' is missing")
         overrides.append({"region_code": region_code, "rubric": str(item["rubric"]), "subject": str(item["subject"]),
@@ -144,13 +149,7 @@ def parse_judgments(doc: object, source: str, region_code: str) -> Judgments:
                           "reason": redact(str(item["reason"])), "source": source})
     for i, item in enumerate(doc.get("vetoes") or []):
         key = f"vetoes[{i}]"
-        if not isinstance(item, dict):
-            raise JudgmentsError(f"{source}: key '{key}' must be a mapping")
-        extra = set(item) - VETO_KEYS
-        if extra:
-            raise JudgmentsError(f"{source}: key '{key}': unknown keys {sorted(extra)}")
-        for k in ("rubric", "subject", "reason"):
-            _text(item.get(k), source, f"{key}.{k}", required=True)
+        _check_entry(item, source, key, VETO_KEYS, ("rubric", "subject", "reason"))
         vetoes.append({"region_code": region_code, "rubric": str(item["rubric"]), "subject": str(item["subject"]),
                        "reason": redact(str(item["reason"])),
                        "evidence": _text(item.get("evidence"), source, f"{key}.evidence"),
