@@ -1,4 +1,5 @@
-"""The warehouse tables the exports read, by explicit SQL; a table that does not exist yet reads as None."""
+"""The warehouse tables the exports read, by explicit SQL; a table that does not exist yet reads as None.
+Every per-region table is read with its region_code: institution ids repeat across regions (JG001 in each)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ FINDING_DETAILS = ("coverage", "cost_per_bed", "bed_timeliness", "renovation_ove
 SQL = {
     FIGURES: "select region_code, institution_id, metric, label, numerator, denominator, value, unit, definition, "
              "computable, why_not, policy from metrics.figures",
-    INDICATOR_SCORES: "select rubric, subject, level1, level2, indicator, max_points, computed, judged, override, final, "
+    INDICATOR_SCORES: "select region_code, rubric, subject, level1, level2, indicator, max_points, computed, judged, override, final, "
                       "rule, inputs, evidence, status from scores.indicator_scores",
-    TOTALS: "select rubric, subject, level, points, max_points, grade, veto from scores.totals",
-    DEPARTURES: "select rubric, subject, indicator, computed, final, reason from scores.departures",
+    TOTALS: "select region_code, rubric, subject, level, points, max_points, grade, veto from scores.totals",
+    DEPARTURES: "select region_code, rubric, subject, indicator, computed, final, reason from scores.departures",
     "validated.institutions": "select region_code, institution_id, name from validated.institutions "
                               "order by region_code, institution_id",
     "metrics.visit_shortfalls": "select region_code, institution_id, month, metric, in_scope_person_months, "
