@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 THIN = Side(style="thin", color="000000")
@@ -41,6 +43,33 @@ def save(wb: Workbook, path: Path | str) -> Path:
     return path
 
 
+# Each combination of font, alignment, format and fill is registered once per workbook as a named style: assigning
+# a Border/Font object per cell makes openpyxl hash it again for every cell (most of a workbook's time).
+_STYLES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _style_name(ws: Worksheet, bold: bool, align, fmt: str | None, fill) -> str:
+    names = _STYLES.setdefault(ws.parent, {})
+    key = (bold, id(align), fmt, id(fill))
+    name = names.get(key)
+    if name is None:
+        name = f"表格{len(names) + 1}"
+        style = NamedStyle(name=name, border=BORDER, alignment=align, number_format=fmt or "General")
+        if bold:
+            style.font = BOLD
+        if fill is not None:
+            style.fill = fill
+        ws.parent.add_named_style(style)
+        names[key] = name
+    return name
+
+
+def merge(ws: Worksheet, r1: int, c1: int, r2: int, c2: int) -> None:
+    """Merge a block whose cells are already written and styled. openpyxl's merge_cells restyles every edge cell and
+    compares the block with every earlier one (milliseconds per block); the blocks written here never overlap."""
+    ws.merged_cells.ranges.add(MergedCellRange(ws, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
+
+
 def cell(ws: Worksheet, row: int, col: int, value=None, *, bold: bool = False, align=CENTER, fmt: str | None = None,
          fill=None):
     """Write one bordered cell; NaN and None become empty."""
@@ -53,14 +82,7 @@ def cell(ws: Worksheet, row: int, col: int, value=None, *, bold: bool = False, a
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     c = ws.cell(row=row, column=col, value=value)
-    c.border = BORDER
-    c.alignment = align
-    if bold:
-        c.font = BOLD
-    if fmt:
-        c.number_format = fmt
-    if fill is not None:
-        c.fill = fill
+    c.style = _style_name(ws, bold, align, fmt, fill)
     return c
 
 
@@ -70,11 +92,11 @@ def merged(ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value=None, **styl
         for c in range(c1, c2 + 1):
             cell(ws, r, c, value if (r, c) == (r1, c1) else None, **style)
     if (r1, c1) != (r2, c2):
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        merge(ws, r1, c1, r2, c2)
 
 
 def title(ws: Worksheet, text: str, width: int, row: int = 1) -> None:
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    merge(ws, row, 1, row, width)
     c = ws.cell(row=row, column=1, value=text)
     c.font = TITLE
     c.alignment = CENTER
@@ -83,7 +105,7 @@ def title(ws: Worksheet, text: str, width: int, row: int = 1) -> None:
 
 def note(ws: Worksheet, row: int, text: str, width: int) -> None:
     """A merged, unbordered line of text under a table (注, 数据截至…)."""
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    merge(ws, row, 1, row, width)
     c = ws.cell(row=row, column=1, value=text)
     c.alignment = LEFT
 
