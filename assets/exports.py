@@ -1,7 +1,8 @@
-"""Exports: the official workbooks, the reviewer report and the data docs, written per region under the exports
-folder from the warehouse, so that what is handed on is exactly what was computed.
+"""Exports: the official workbooks, the reviewer report, the data docs and the summary of every region, written
+under the exports folder from the warehouse, so that what is handed on is exactly what was computed.
 
-Thin wiring: read tables by SQL (eldercare.exports.sources), build with eldercare.exports, write files; each file's
+Thin wiring: read tables by SQL (eldercare.exports.sources), compute over whole tables once (every region at a time),
+then write one folder per region of `files.regions` (config/exports.yaml, or ELDERCARE_EXPORT_REGIONS); each file's
 path goes into the materialisation metadata. A table not built yet makes its values 'not computable', never 0.
 """
 
@@ -14,14 +15,17 @@ from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data
 from eldercare.exports import data_docs as dd
 from eldercare.exports import files, sources
 from eldercare.exports.declaration import declaration_header, write_declaration
-from eldercare.exports.findings import collect_findings, summarise, write_findings
-from eldercare.exports.indicators import declaration_problems, indicator_table
+from eldercare.exports.findings import (FINDING_COLUMNS, FINDINGS_DDL, FINDINGS_TABLE, collect_findings, summarise,
+                                        write_findings)
+from eldercare.exports.indicators import declaration_problems, indicator_tables
 from eldercare.exports.report import report_inputs, write_report
 from eldercare.exports.score_sheet import write_score_sheets
 from eldercare.exports.self_evaluation import fund_rows, score_indicators, write_self_evaluation
 from eldercare.exports.shortfall_details import write_shortfall_details
+from eldercare.exports.summary import FILE_NAME, finding_counts, indicator_rows, score_rows, write_summary
 from eldercare.policy import load_defaults, policy_for
 from resources import ExportsFolder, RawFolder, Warehouse
+from resources.warehouse import replace_slice
 
 GROUP = "exports"
 OWNERS = ["team:data-eng"]
@@ -37,7 +41,19 @@ def _written(paths: dict[str, object]) -> dict[str, dg.MetadataValue]:
     """Metadata: every file's path, one entry per region, and the list."""
     meta = {f"path_{code}": dg.MetadataValue.path(str(p)) for code, p in paths.items()}
     meta["files"] = dg.MetadataValue.json({code: str(p) for code, p in paths.items()})
+    meta["regions_with_files"] = len(paths)
     return meta
+
+
+def _regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, exports_folder: ExportsFolder) -> tuple[list, list]:
+    """(every accepted region, those whose files this run writes); requested codes that are not regions are named."""
+    regions = raw_folder.regions()[0]
+    codes, unknown = exports_folder.regions_with_files([r.code for r in regions])
+    if unknown:
+        context.log.warning(f"files requested for regions that are not in this run: {unknown} "
+                            "(config/exports.yaml files.regions or ELDERCARE_EXPORT_REGIONS)")
+    chosen = set(codes)
+    return regions, [r for r in regions if r.code in chosen]
 
 
 def _tables(warehouse: Warehouse, names: list[str]) -> tuple[set[str], dict[str, pd.DataFrame | None]]:
@@ -66,14 +82,16 @@ def declaration(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareho
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
     paths, problems = {}, []
-    regions = raw_folder.regions()[0]
-    figures = sources.by_region(t[sources.FIGURES], [r.code for r in regions])
+    regions, with_files = _regions(context, raw_folder, exports_folder)
     for region in regions:
-        header = declaration_header(region)
         for problem in declaration_problems(region.settings):
             context.log.warning(f"{region.code} region.yaml: {problem}")
             problems.append(f"{region.code}: {problem}")
-        table = indicator_table(figures[region.code], region.code, region.settings)
+    tables = sources.by_region(indicator_tables(t[sources.FIGURES], {r.code: r.settings for r in with_files}),
+                               [r.code for r in with_files])
+    for region in with_files:
+        header = declaration_header(region)
+        table = tables[region.code].drop(columns="region_code").reset_index(drop=True)
         path = files.export_path(exports_folder.root, region.code, region.name, "declaration", exports_folder.internal)
         paths[region.code] = write_declaration(path, header, table, as_of)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
@@ -91,12 +109,14 @@ def self_evaluation(context: dg.AssetExecutionContext, raw_folder: RawFolder, wa
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
     paths = {}
-    regions = raw_folder.regions()[0]
-    by_code = sources.by_region(t[sources.FIGURES], [r.code for r in regions])
-    for region in regions:
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    codes = [r.code for r in with_files]
+    by_code = sources.by_region(t[sources.FIGURES], codes)
+    tables = sources.by_region(indicator_tables(t[sources.FIGURES], {r.code: r.settings for r in with_files}), codes)
+    for region in with_files:
         figures = by_code[region.code]
         funds = fund_rows(figures, region.code, region.targets.get("budget_wan"), rules.execution_points)
-        scored = score_indicators(indicator_table(figures, region.code, region.settings), rules)
+        scored = score_indicators(tables[region.code].drop(columns="region_code").reset_index(drop=True), rules)
         goals = declaration_header(region).goals
         path = files.export_path(exports_folder.root, region.code, region.name, "self_evaluation",
                                  exports_folder.internal)
@@ -117,11 +137,11 @@ def score_sheets(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
     institutions = t["validated.institutions"]
     scores = t[sources.INDICATOR_SCORES]
     paths = {}
-    regions = raw_folder.regions()[0]
-    codes = [r.code for r in regions]
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    codes = [r.code for r in with_files]
     insts, by_scores = sources.by_region(institutions, codes), sources.by_region(scores, codes)
     by_totals, by_deps = sources.by_region(t[sources.TOTALS], codes), sources.by_region(t[sources.DEPARTURES], codes)
-    for region in regions:
+    for region in with_files:
         subjects = [(region.code, f"项目（{region.name}）")]
         if insts[region.code] is not None:
             subjects += [(r.institution_id, f"{r.institution_id} {r.name}") for r in insts[region.code].itertuples()]
@@ -148,29 +168,31 @@ def _findings_frames(warehouse: Warehouse) -> tuple[dict, dict]:
                                                                           *sources.FINDING_DETAILS)]], **ASSET)
 def findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
              exports_folder: ExportsFolder) -> dg.MaterializeResult:
-    """问题清单 per region: findings grouped by category (目标编制 / 业务管理 / 项目产出 / 项目效益, configured in
-    config/exports.yaml) and institution, each with its count and, on the 明细 sheet, the visits (file and row),
-    person-months or beds behind it: visit findings, person-months below a minimum, ineligible registrations, beds
-    above the cap, late or failed beds, overspend, double renovation, figures not computable, targets missed."""
+    """问题清单: every finding of every region in `exports.findings` (one pass over whole tables), grouped by category
+    (目标编制 / 业务管理 / 项目产出 / 项目效益, configured in config/exports.yaml) and institution, each with the
+    visits (file and row), person-months or beds behind it: visit findings, person-months below a minimum,
+    ineligible registrations, beds above the cap, late or failed beds, overspend, double renovation, figures not
+    computable, targets missed. Each region with files gets its workbook (summary and 明细 sheets)."""
     as_of = run_as_of(context)
     rules = exports_folder.settings().findings
     frames, details = _findings_frames(warehouse)
     missing = _missing(context, {**frames, **{f"metrics.{k}_detail": v for k, v in details.items()}})
-    paths, counts = {}, {}
-    regions = raw_folder.regions()[0]
-    codes = [r.code for r in regions]
-    split = {name: sources.by_region(frame, codes) for name, frame in frames.items()}
-    split_details = sources.details_by_region(details, codes)
-    for region in regions:
-        figures = split[sources.FIGURES][region.code]
-        indicators = indicator_table(figures, region.code, region.settings)
-        rows = collect_findings(region.code, rules, visit_findings=split["metrics.visit_findings"][region.code],
-                                short_months=split["short_months"][region.code], details=split_details[region.code],
-                                figures=figures, indicators=indicators)
+    regions, with_files = _regions(context, raw_folder, exports_folder)
+    indicators = indicator_tables(frames[sources.FIGURES], {r.code: r.settings for r in regions})
+    rows = collect_findings(None, rules, visit_findings=frames["metrics.visit_findings"],
+                            short_months=frames["short_months"], details=details, figures=frames[sources.FIGURES],
+                            indicators=indicators)
+    with warehouse.transaction() as con:
+        con.execute(FINDINGS_DDL)
+        replace_slice(con, FINDINGS_TABLE, rows.assign(month=pd.to_datetime(rows["month"], errors="coerce")))
+    paths = {}
+    by_code = sources.by_region(rows, [r.code for r in with_files])
+    for region in with_files:
         path = files.export_path(exports_folder.root, region.code, region.name, "findings", exports_folder.internal)
-        paths[region.code] = write_findings(path, region.name, rows, as_of)
-        counts[region.code] = rows.groupby("category").size().to_dict() if len(rows) else {}
+        paths[region.code] = write_findings(path, region.name, by_code[region.code].reset_index(drop=True), as_of)
+    counts = rows.groupby("category").size().to_dict() if len(rows) else {}
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
+                                          "dagster/row_count": len(rows), "table": FINDINGS_TABLE,
                                           "findings_by_category": dg.MetadataValue.json(counts)})
 
 
@@ -187,18 +209,17 @@ def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, 
         short = sources.short_months(con, have, exports_folder.internal)
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
     missing = _missing(context, {"metrics.elder_months": short, "metrics.visit_shortfalls": shortfalls})
-    paths, counts = {}, {}
-    regions = raw_folder.regions()[0]
-    codes = [r.code for r in regions]
+    paths = {}
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    codes = [r.code for r in with_files]
     by_short, by_shortfalls = sources.by_region(short, codes), sources.by_region(shortfalls, codes)
-    for region in regions:
+    for region in with_files:
         s, f = by_short[region.code], by_shortfalls[region.code]
         path = files.export_path(exports_folder.root, region.code, region.name, "shortfall_details",
                                  exports_folder.internal)
         paths[region.code] = write_shortfall_details(path, region.name, s, f, as_of)
-        counts[region.code] = 0 if s is None else len(s)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
-                                          "short_person_months": dg.MetadataValue.json(counts)})
+                                          "short_person_months": 0 if short is None else len(short)})
 
 
 @dg.asset(key=DATA_DOCS_KEY, deps=[REGIONS, dg.AssetKey(["validated", "visits"])],
@@ -206,9 +227,10 @@ def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, 
           kinds={"great_expectations", "duckdb"})
 def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
               exports_folder: ExportsFolder):
-    """Great Expectations Data Docs per region, beside its report: statistical expectations over aggregates computed
-    in DuckDB (per institution-month: median visit duration, short-visit, open-punch and unrecorded-time shares,
-    visits per elder-month; every month of the evaluation window has visits).
+    """Great Expectations Data Docs of the run (one site beside the region folders; each failing row names its
+    region): statistical expectations over aggregates computed in DuckDB (per institution-month: median visit
+    duration, short-visit, open-punch and unrecorded-time shares, visits per elder-month; every month of the
+    evaluation window has visits), validated for every region at once.
     Thresholds: config/exports.yaml `data_docs`. Results are WARN asset checks; the visit rows never leave DuckDB."""
     thresholds = exports_folder.settings().data_docs
     accepted = raw_folder.regions()[0]
@@ -218,15 +240,13 @@ def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehous
                             for r in accepted], columns=dd.REGION_COLUMNS)
     with warehouse.connect(read_only=False) as con:
         frames = dd.aggregates(con, regions)
-    by_region = sources.details_by_region(frames, list(regions["region_code"]))
-    dirs = {code: files.data_docs_dir(exports_folder.root, code) for code in by_region}
-    outcomes = dd.combine(dd.run_suite(by_region, thresholds, dirs))
-    docs = {code: str(folder / "index.html") for code, folder in dirs.items()}
+    folder = files.data_docs_dir(exports_folder.root)
+    outcomes = dd.combine(dd.run_suite(frames, thresholds, folder, list(regions["region_code"])))
+    index = str(folder / "index.html")
     yield dg.MaterializeResult(
-        metadata={**{f"path_{c}": dg.MetadataValue.path(p) for c, p in docs.items()},
-                  "files": dg.MetadataValue.json(docs),
+        metadata={"path": dg.MetadataValue.path(index),
                   "institution_months": 0 if frames["institution_months"] is None else len(frames["institution_months"])},
-        check_results=data_docs_check_results(outcomes, docs))
+        check_results=data_docs_check_results(outcomes, index))
 
 
 @dg.asset(key=["exports", "report"], deps=[FIGURES, dg.AssetKey(["scores", "totals"]), REGIONS,
@@ -239,32 +259,52 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     per bed against the cap, funds by source (下达 / 到位 / 支出) and score by level against its maximum, the findings
     by category, and a link to the region's Data Docs."""
     as_of = run_as_of(context)
-    frames, details = _findings_frames(warehouse)
+    regions, with_files = _regions(context, raw_folder, exports_folder)
+    codes = [r.code for r in with_files]
     with warehouse.connect(read_only=False) as con:
         have = sources.tables(con)
+        figures = sources.read(con, sources.FIGURES, have)
         totals = sources.read(con, sources.TOTALS, have)
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
-    rules = exports_folder.settings().findings
+        found = sources.read(con, FINDINGS_TABLE, have, f"select * from {FINDINGS_TABLE}")
     paths = {}
-    regions = raw_folder.regions()[0]
-    codes = [r.code for r in regions]
-    split = {name: sources.by_region(frame, codes) for name, frame in frames.items()}
-    split_details = sources.details_by_region(details, codes)
+    by_figures, by_found = sources.by_region(figures, codes), sources.by_region(found, codes)
     by_totals, by_shortfalls = sources.by_region(totals, codes), sources.by_region(shortfalls, codes)
-    for region in regions:
+    tables = sources.by_region(indicator_tables(figures, {r.code: r.settings for r in with_files}), codes)
+    docs = files.data_docs_dir(exports_folder.root)
+    quality = dd.read_summaries(docs)
+    link = files.data_docs_link() if (docs / "index.html").exists() else None
+    for region in with_files:
         code = region.code
-        figures = split[sources.FIGURES][code]
-        indicators = indicator_table(figures, code, region.settings)
-        rows = collect_findings(code, rules, visit_findings=split["metrics.visit_findings"][code],
-                                short_months=split["short_months"][code], details=split_details[code],
-                                figures=figures, indicators=indicators)
-        docs = files.data_docs_dir(exports_folder.root, code) / "index.html"
-        inputs = report_inputs(region, as_of, indicators, figures, by_totals[code], by_shortfalls[code], summarise(rows),
-                               f"{files.DATA_DOCS_FOLDER}/index.html" if docs.exists() else None,
-                               dd.read_summary(docs.parent))
+        rows = by_found[code]
+        summary = summarise(rows.reset_index(drop=True) if rows is not None else pd.DataFrame(columns=FINDING_COLUMNS))
+        inputs = report_inputs(region, as_of, tables[code].drop(columns="region_code").reset_index(drop=True),
+                               by_figures[code], by_totals[code], by_shortfalls[code], summary, link, quality.get(code))
         path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)
         paths[code] = write_report(path, inputs)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat()})
 
 
-EXPORT_ASSETS = [declaration, self_evaluation, score_sheets, findings, shortfall_details, data_docs, report]
+@dg.asset(key=["exports", "summary"], deps=[findings.key, FIGURES, dg.AssetKey(["scores", "totals"]), REGIONS],
+          **ASSET)
+def summary(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
+            exports_folder: ExportsFolder) -> dg.MaterializeResult:
+    """汇总表 of every region of the run, whatever `files.regions` says: each project's rubric totals and grade, the
+    12 indicators against their targets, and the findings per category (exports.findings)."""
+    as_of = run_as_of(context)
+    regions = raw_folder.regions()[0]
+    names = {r.code: r.name for r in regions}
+    with warehouse.connect(read_only=False) as con:
+        have = sources.tables(con)
+        figures = sources.read(con, sources.FIGURES, have)
+        totals = sources.read(con, sources.TOTALS, have)
+        found = sources.read(con, FINDINGS_TABLE, have, f"select region_code, category from {FINDINGS_TABLE}")
+    missing = _missing(context, {sources.FIGURES: figures, sources.TOTALS: totals, FINDINGS_TABLE: found})
+    indicators = indicator_rows(indicator_tables(figures, {r.code: r.settings for r in regions}), names)
+    counts = finding_counts(found if found is not None else pd.DataFrame(columns=["region_code", "category"]), names)
+    path = write_summary(exports_folder.root / FILE_NAME, score_rows(totals, names), indicators, counts, as_of)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "regions": len(regions),
+                                          "as_of": as_of.isoformat(), "tables_missing": missing})
+
+
+EXPORT_ASSETS = [declaration, self_evaluation, score_sheets, findings, shortfall_details, data_docs, report, summary]

@@ -13,14 +13,14 @@ def data_docs_check_specs() -> list[dg.AssetCheckSpec]:
     return [dg.AssetCheckSpec(c.name, asset=DATA_DOCS_KEY, blocking=False, description=c.description) for c in CHECKS]
 
 
-def data_docs_check_results(outcomes: dict[str, CheckOutcome], docs: dict[str, str]) -> list[dg.AssetCheckResult]:
+def data_docs_check_results(outcomes: dict[str, CheckOutcome], docs: str) -> list[dg.AssetCheckResult]:
     """A WARN result per check: passed unless an expectation failed; nothing to check passes with the reason."""
     results = []
     for c in CHECKS:
         out = outcomes[c.name]
         meta = {"evaluated_values": out.evaluated, "unexpected_values": out.unexpected,
                 "failing": dg.MetadataValue.md("\n".join(f"- {f}" for f in out.failing[:40]) or "none"),
-                "data_docs": dg.MetadataValue.json(docs)}
+                "data_docs": dg.MetadataValue.path(docs)}
         if out.success is None:
             meta["not_evaluated"] = "not computable: no aggregate rows (table missing or empty)"
         results.append(dg.AssetCheckResult(check_name=c.name, asset_key=DATA_DOCS_KEY, passed=out.success is not False,

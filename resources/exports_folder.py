@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from eldercare.exports.settings import ExportSettings, load_settings
+from eldercare.exports.settings import ExportSettings, load_settings, parse_regions, regions_with_files
 
 DEFAULT_EXPORTS = "var/exports"
 
@@ -31,3 +31,10 @@ class ExportsFolder(dg.ConfigurableResource):
 
     def settings(self) -> ExportSettings:
         return load_settings(self.settings_file or None)
+
+    def regions_with_files(self, codes: list[str]) -> tuple[list[str], list[str]]:
+        """The regions whose files this run writes: $ELDERCARE_EXPORT_REGIONS when set ("all", "none", "370303,…"),
+        else config/exports.yaml `files.regions`; and the requested codes that are not accepted regions."""
+        override = os.environ.get("ELDERCARE_EXPORT_REGIONS", "").strip()
+        setting = parse_regions(override) if override else self.settings().files.regions
+        return regions_with_files(setting, codes)

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import openpyxl
 import pytest
 
@@ -43,11 +44,41 @@ def test_every_export_is_written_and_its_path_is_in_the_metadata(exported):
     for table in WORKBOOKS:
         assert (region / f"{SAMPLE_CODE}_{NAME}_{table}.xlsx").is_file(), table
     assert (region / f"{SAMPLE_CODE}_{NAME}_评审报告.html").is_file()
-    assert (region / "数据质量文档" / "index.html").is_file()
-    assert len(written_files(out)) == 7
+    assert (out / "数据质量文档" / "index.html").is_file()  # one site for the run, beside the region folders
+    assert (out / "全部地区_汇总表.xlsx").is_file()
+    assert len(written_files(out)) == 8
     for mat in result.get_asset_materialization_events():
-        path = mat.materialization.metadata[f"path_{SAMPLE_CODE}"].value
-        assert Path(path).is_file() and out / SAMPLE_CODE in Path(path).parents
+        meta = mat.materialization.metadata
+        path = meta[f"path_{SAMPLE_CODE}" if f"path_{SAMPLE_CODE}" in meta else "path"].value
+        assert Path(path).is_file() and out in Path(path).parents
+
+
+def test_findings_of_every_region_are_kept_in_the_warehouse(exported):
+    out, result = exported
+    warehouse = out.parent / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stored = con.execute("select count(*), count(distinct region_code) from exports.findings").fetchone()
+    detail = openpyxl.load_workbook(out / SAMPLE_CODE / f"{SAMPLE_CODE}_{NAME}_问题清单.xlsx", read_only=True)["明细"]
+    assert stored == (detail.max_row - 2, 1)  # the workbook's 明细 rows are the table's rows of the region
+    mat = next(m for m in result.get_asset_materialization_events() if m.asset_key.path[-1] == "findings")
+    assert mat.materialization.metadata["dagster/row_count"].value == stored[0]
+
+
+def test_summary_workbook_has_each_regions_totals_indicators_and_findings(exported):
+    out, _ = exported
+    wb = openpyxl.load_workbook(out / "全部地区_汇总表.xlsx", read_only=True)
+    assert wb.sheetnames == ["评分汇总", "指标汇总", "问题汇总"]
+    indicators = list(wb["指标汇总"].iter_rows(min_row=3, values_only=True))
+    assert len(indicators) == 12 and {r[0] for r in indicators} == {SAMPLE_CODE}
+    counts = list(wb["问题汇总"].iter_rows(min_row=3, values_only=True))
+    assert len(counts) == 1 and counts[0][-1] == sum(counts[0][2:-1]) > 0
+
+
+def test_no_region_files_when_the_run_asks_for_none(sample_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("ELDERCARE_EXPORT_REGIONS", "none")
+    out, result = _export(sample_run, tmp_path)
+    assert result.success and not (out / SAMPLE_CODE).exists()
+    assert [p.name for p in written_files(out)] == ["全部地区_汇总表.xlsx", "index.html"]
 
 
 def test_data_docs_results_are_warn_checks(exported):
@@ -97,7 +128,7 @@ def test_report_shows_headlines_and_one_chart_per_topic(exported):
     for topic in ("compliance", "cost_per_bed", "execution", "scores"):
         assert f'data-topic="{topic}"' in html
     assert '<figure class="chart" data-topic="compliance"><figcaption>' in html and "JG001" in html
-    assert 'href="数据质量文档/index.html"' in html
+    assert 'href="../数据质量文档/index.html"' in html
     assert html.count('<tr data-check="') == 6  # the data-quality checks, read from the data docs' checks.json
 
 

@@ -1,5 +1,5 @@
 """Statistical expectations (Great Expectations 1.x, imported lazily) over aggregates computed in DuckDB — never the
-visit rows themselves — and the Data Docs site they produce, one per region beside its report."""
+visit rows themselves — and the Data Docs site they produce: one validation over every region's aggregates, one site for the run."""
 
 from __future__ import annotations
 
@@ -106,14 +106,15 @@ def _expectation(gx, column: str, rng, side: str, meta: dict):
     return gx.expectations.ExpectColumnValuesToBeBetween(**kwargs)
 
 
-SUMMARY_FILE = "checks.json"  # beside the Data Docs: what the report shows offline (aggregates only, no person)
+SUMMARY_FILE = "checks.json"  # beside the Data Docs: what the reports show offline (aggregates only, no person)
 
 
-def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thresholds: DataDocs,
-              docs_dirs: dict[str, Path]) -> dict[str, dict[str, CheckOutcome]]:
-    """Validate each region's aggregates with one suite per batch and rebuild each region's Data Docs in
-    docs_dirs[code] (the previous site is removed first, so pages do not pile up run after run), with a
-    checks.json summary beside them. Returns the outcome of each check per region. Ephemeral context: GX's own
+def run_suite(frames: dict[str, pd.DataFrame | None], thresholds: DataDocs, docs_dir: Path,
+              region_codes: list[str]) -> dict[str, dict[str, CheckOutcome]]:
+    """Validate the aggregates of every region at once (one suite per batch, one checkpoint run each) and rebuild the
+    one Data Docs site in `docs_dir` (the previous site is removed first, so pages do not pile up run after run),
+    with a checks.json beside it holding each region's outcome. Returns the outcome of each check per region
+    (region_codes: every region, so that one without rows is 'not evaluated'). Ephemeral context: GX's own
     configuration is never written into the repository."""
     import great_expectations as gx  # lazy: 2–7 s of import, only when data docs are built
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -121,51 +122,53 @@ def run_suite(frames_by_region: dict[str, dict[str, pd.DataFrame | None]], thres
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = ctx.data_sources.add_pandas("aggregates")
-    definitions = {}
+    folder = Path(docs_dir).resolve()  # GX's file store takes absolute paths only
+    shutil.rmtree(folder, ignore_errors=True)
+    ctx.add_data_docs_site("data_docs", {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                                         "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                                           "base_directory": str(folder)},
+                                         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    per_region = {code: {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
+                  for code in region_codes}
     for batch in sorted({c.batch for c in CHECKS}):
-        asset = source.add_dataframe_asset(batch)
+        frame = frames.get(batch)
+        if frame is None or not len(frame):
+            continue
+        checks = [c for c in CHECKS if c.batch == batch]
         suite = ctx.suites.add(gx.ExpectationSuite(name=batch))
-        for check in (c for c in CHECKS if c.batch == batch):
+        for check in checks:
             for column, key, side in check.bounds:
                 suite.add_expectation(_expectation(gx, column, getattr(thresholds, key), side,
                                                    {"check": check.name, "keys": list(check.keys)}))
-        definitions[batch] = (asset.add_batch_definition_whole_dataframe(f"{batch}_whole"), suite)
-    per_region = {}
-    for code, frames in frames_by_region.items():
-        folder = Path(docs_dirs[code]).resolve()  # GX's file store takes absolute paths only
-        shutil.rmtree(folder, ignore_errors=True)
-        site = f"region_{code}"
-        ctx.add_data_docs_site(site, {"class_name": "SiteBuilder", "show_how_to_buttons": False,
-                                      "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                                        "base_directory": str(folder)},
-                                      "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
-        outcomes = {c.name: CheckOutcome(c.name, None, description=c.description) for c in CHECKS}
-        for batch, (bd, suite) in definitions.items():
-            frame = frames.get(batch)
-            if frame is None or not len(frame):
-                continue
-            keys = sorted({k for c in CHECKS if c.batch == batch for k in c.keys})
-            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{code}_{batch}", data=bd, suite=suite))
-            cp = ctx.checkpoints.add(gx.Checkpoint(
-                name=f"{code}_{batch}", validation_definitions=[vd],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[site])],
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": keys}))
-            result = cp.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
-            for r in list(result.run_results.values())[0].results:
-                meta = r.expectation_config.meta or {}
-                out = outcomes[meta["check"]]
-                res = r.result or {}
-                out.success = bool(r.success) and (out.success is not False)
-                out.evaluated += int(res.get("element_count") or 0)
-                out.unexpected += int(res.get("unexpected_count") or 0)
-                column = r.expectation_config.kwargs["column"]
-                for item in (res.get("unexpected_index_list") or [])[:20]:
+        bd = source.add_dataframe_asset(batch).add_batch_definition_whole_dataframe(f"{batch}_whole")
+        keys = ["region_code", *sorted({k for c in checks for k in c.keys})]
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=batch, data=bd, suite=suite))
+        cp = ctx.checkpoints.add(gx.Checkpoint(
+            name=batch, validation_definitions=[vd],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["data_docs"])],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": keys}))
+        result = cp.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
+        rows = frame["region_code"].value_counts().to_dict()
+        for r in list(result.run_results.values())[0].results:
+            meta = r.expectation_config.meta or {}
+            column = r.expectation_config.kwargs["column"]
+            unexpected: dict[str, list] = {}
+            for item in (r.result or {}).get("unexpected_index_list") or []:
+                unexpected.setdefault(str(item.get("region_code")), []).append(item)
+            for code, n in rows.items():
+                out = per_region.setdefault(code, {c.name: CheckOutcome(c.name, None, description=c.description)
+                                                   for c in CHECKS})[meta["check"]]
+                failed = unexpected.get(code, [])
+                out.success = not failed and out.success is not False
+                out.evaluated += int(n)
+                out.unexpected += len(failed)
+                for item in failed[:20]:
                     where = " ".join(str(item.get(k, "")) for k in meta.get("keys", []))
                     out.failing.append(f"{code} {where}: {column}={_rounded(item.get(column))}")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / SUMMARY_FILE).write_text(json.dumps([asdict(o) for o in outcomes.values()], ensure_ascii=False,
-                                                      indent=1), encoding="utf-8")
-        per_region[code] = outcomes
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SUMMARY_FILE).write_text(json.dumps({code: [asdict(o) for o in outcomes.values()]
+                                                   for code, outcomes in per_region.items()},
+                                                  ensure_ascii=False, indent=1), encoding="utf-8")
     return per_region
 
 
@@ -187,7 +190,8 @@ def combine(per_region: dict[str, dict[str, CheckOutcome]]) -> dict[str, CheckOu
     return out
 
 
-def read_summary(folder: Path) -> list[dict] | None:
-    """The checks.json a region's data docs left, or None when they were not built."""
+def read_summaries(folder: Path) -> dict[str, list[dict]]:
+    """The checks.json the data docs left: region code -> each check's verdict, counts and failing rows ({} when
+    the data docs were not built)."""
     path = Path(folder) / SUMMARY_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

@@ -1,4 +1,5 @@
-"""Where each export goes: one folder per region, file names with the region and, for internal exports, 内部."""
+"""Where each export goes: one folder per region (file names with the region and, for internal exports, 内部), the
+run's Data Docs and national summary beside them."""
 
 from __future__ import annotations
 
@@ -24,16 +25,21 @@ def export_path(root: Path | str, region_code: str, region_name: str, key: str, 
     return Path(root) / region_code / f"{stem}{SUFFIX.get(key, '.xlsx')}"
 
 
-def data_docs_dir(root: Path | str, region_code: str) -> Path:
-    """The Data Docs site of a region, beside its report."""
-    return Path(root) / region_code / DATA_DOCS_FOLDER
+def data_docs_dir(root: Path | str) -> Path:
+    """The run's one Data Docs site, beside the region folders."""
+    return Path(root) / DATA_DOCS_FOLDER
+
+
+def data_docs_link() -> str:
+    """The Data Docs index as a region's report links to it (from `<root>/<region_code>/`)."""
+    return f"../{DATA_DOCS_FOLDER}/index.html"
 
 
 def written_files(root: Path | str) -> list[Path]:
-    """Every workbook, report and data-docs index under the exports folder, sorted (for the run summary)."""
+    """Every workbook, report and the data-docs index under the exports folder, sorted (for the run summary)."""
     root = Path(root)
     if not root.is_dir():
         return []
-    files = [p for p in root.glob("*/*") if p.is_file() and p.suffix in (".xlsx", ".html") and not p.name.startswith(".")]
-    files += list(root.glob(f"*/{DATA_DOCS_FOLDER}/index.html"))
+    files = [p for p in [*root.glob("*/*"), *root.glob("*")] if p.is_file() and p.suffix in (".xlsx", ".html")
+             and not p.name.startswith(".") and (p.parent.name != DATA_DOCS_FOLDER or p.name == "index.html")]
     return sorted(files)

@@ -11,8 +11,13 @@ import pandas as pd
 from eldercare.exports import workbook as wbk
 from eldercare.exports.settings import CATEGORIES, Findings
 
-FINDING_COLUMNS = ["category", "institution_id", "kind", "finding", "unit", "elder_id", "name_masked", "month",
+FINDING_COLUMNS = ["region_code", "category", "institution_id", "kind", "finding", "unit", "elder_id", "name_masked", "month",
                    "evidence", "source"]
+FINDINGS_TABLE = "exports.findings"
+# Every finding of every region, as collected: what the 问题清单 workbooks, the reports and the summary read.
+FINDINGS_DDL = ("create schema if not exists exports; create table if not exists exports.findings (region_code varchar, "
+                "category varchar, institution_id varchar, kind varchar, finding varchar, unit varchar, elder_id varchar, "
+                "name_masked varchar, month date, evidence varchar, source varchar)")
 SUMMARY_COLUMNS = ["category", "institution_id", "kind", "finding", "count", "unit", "detail_rows"]
 REGION_WIDE = "全区"
 
@@ -47,7 +52,7 @@ def _frame(rows: pd.DataFrame, kind: str, evidence: pd.Series, source: pd.Series
     n = len(rows)
     label, unit = KINDS.get(kind, (kind, "条"))  # a finding rule added later still lists, under its id
     get = lambda col: rows[col].values if col in rows else [None] * n  # noqa: E731
-    return pd.DataFrame({"category": None, "institution_id": get("institution_id"), "kind": kind,
+    return pd.DataFrame({"region_code": get("region_code"), "category": None, "institution_id": get("institution_id"), "kind": kind,
                          "finding": label, "unit": unit, "elder_id": get("elder_id"),
                          "name_masked": get("name_masked"),
                          "month": (month.values if month is not None else get("month")),
@@ -55,17 +60,19 @@ def _frame(rows: pd.DataFrame, kind: str, evidence: pd.Series, source: pd.Series
                          "source": source.values if isinstance(source, pd.Series) else source}, dtype=object)
 
 
-def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.DataFrame | None = None,
+def collect_findings(region_code: str | None, rules: Findings, *, visit_findings: pd.DataFrame | None = None,
                      short_months: pd.DataFrame | None = None, details: dict[str, pd.DataFrame | None] | None = None,
                      figures: pd.DataFrame | None = None, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per finding of one region (FINDING_COLUMNS), from the tables that hold them (each may be None).
+    """One row per finding (FINDING_COLUMNS) of one region, or of every region when `region_code` is None (one pass
+    over whole tables), from the tables that hold them (each may be None).
 
     visit_findings: metrics.visit_findings (+ name_masked); short_months: the below-minimum rows of
     metrics.elder_months; details: metrics.<metric>_detail by metric name (coverage, cost_per_bed, bed_timeliness,
     renovation_overspend, double_renovation); figures: metrics.figures; indicators: indicators.indicator_table.
     """
     parts: list[pd.DataFrame] = []
-    only = (lambda f: f[f["region_code"] == region_code] if f is not None and "region_code" in f else f)  # noqa: E731
+    only = (lambda f: f[f["region_code"] == region_code]  # noqa: E731
+            if region_code is not None and f is not None and "region_code" in f else f)
     vf = only(visit_findings)
     if vf is not None and len(vf):
         for kind, rows in vf.groupby("rule", sort=False):
@@ -120,10 +127,12 @@ def collect_findings(region_code: str, rules: Findings, *, visit_findings: pd.Da
     if not parts:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
+    if region_code is not None:
+        out["region_code"] = region_code
     out["category"] = out["kind"].map(rules.categories).fillna("业务管理")
     out["category"] = pd.Categorical(out["category"], categories=list(CATEGORIES), ordered=True)
     out["kind"] = pd.Categorical(out["kind"], categories=list(dict.fromkeys([*KINDS, *out["kind"]])), ordered=True)
-    out = out.sort_values(["category", "institution_id", "kind", "month", "elder_id"], na_position="first",
+    out = out.sort_values(["region_code", "category", "institution_id", "kind", "month", "elder_id"], na_position="first",
                           kind="stable").reset_index(drop=True)
     out["category"] = out["category"].astype(str)
     out["kind"] = out["kind"].astype(str)

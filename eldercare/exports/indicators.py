@@ -123,38 +123,43 @@ def declaration_problems(settings: dict) -> list[str]:
     return out
 
 
-def indicator_table(figures: pd.DataFrame | None, region_code: str, settings: dict,
-                    institution_id: str | None = None) -> pd.DataFrame:
-    """The 12 indicators of one region (or institution), in order, with targets and this year's value.
+def indicator_tables(figures: pd.DataFrame | None, settings_by_region: dict[str, dict]) -> pd.DataFrame:
+    """The 12 indicators of every region given (region code -> its region.yaml settings), in region then indicator
+    order, with targets and this year's value: one join over all regions (INDICATOR_COLUMNS + region_code).
 
     `figures`: rows of metrics.figures (FIGURE_COLUMNS); None when the table does not exist yet, in which case
     every value is 'not computable: 尚未计算 (table missing)'. Ratios stay fractions (0.852), never rounded here.
     """
-    found: dict[str, dict] = {}
-    if figures is not None and len(figures):
-        rows = figures[(figures["region_code"] == region_code)
-                       & (figures["institution_id"].isna() if institution_id is None
-                          else figures["institution_id"] == institution_id)
-                       & figures["metric"].isin(INDICATOR_IDS)]
-        found = {r["metric"]: r for r in rows.to_dict("records")}
-    out = []
-    for ind in INDICATORS:
-        last_year, target, next_target = declared(settings, ind)
-        row = found.get(ind.id)
-        if figures is None:
-            actual, ok, reason, definition = None, False, MISSING_TABLE, None
-        elif row is None:
-            actual, ok, reason, definition = None, False, why(f"{ind.id} 不在 metrics.figures 中 (figure missing)"), None
-        else:
-            actual = _number(row.get("value"))
-            ok = bool(row.get("computable")) and actual is not None
-            reason = None if ok else why(row.get("why_not"))
-            definition = row.get("definition")
-        out.append({"number": ind.number, "id": ind.id, "level1": ind.level1, "level2": ind.level2,
-                    "indicator": ind.label, "unit": ind.unit, "ceiling": ind.ceiling, "last_year": last_year,
-                    "target": target, "next_target": next_target, "actual": actual if ok else None,
-                    "computable": ok, "why_not": reason, "definition": definition})
-    return pd.DataFrame(out, columns=INDICATOR_COLUMNS)
+    static = pd.DataFrame([{"number": i.number, "id": i.id, "level1": i.level1, "level2": i.level2,
+                            "indicator": i.label, "unit": i.unit, "ceiling": i.ceiling} for i in INDICATORS])
+    declared_rows = [(code, ind.id, *declared(settings, ind))
+                     for code, settings in settings_by_region.items() for ind in INDICATORS]
+    out = pd.DataFrame(declared_rows, columns=["region_code", "id", "last_year", "target", "next_target"],
+                       dtype=object).merge(static, on="id", how="left", sort=False)
+    if figures is None:
+        out["actual"], out["computable"], out["why_not"], out["definition"] = None, False, MISSING_TABLE, None
+        return out[["region_code", *INDICATOR_COLUMNS]].infer_objects()
+    rows = figures[figures["institution_id"].isna() & figures["metric"].isin(INDICATOR_IDS)
+                   & figures["region_code"].isin(list(settings_by_region))]
+    rows = rows.drop_duplicates(["region_code", "metric"])[["region_code", "metric", "value", "computable", "why_not",
+                                                             "definition"]]
+    out = out.merge(rows.rename(columns={"metric": "id", "value": "_value", "computable": "_computable",
+                                         "why_not": "_why_not"}), on=["region_code", "id"], how="left", sort=False)
+    found = out["_computable"].notna()
+    value = pd.to_numeric(out["_value"], errors="coerce")
+    ok = found & out["_computable"].fillna(False).astype(bool) & value.notna()
+    out["actual"] = value.astype(object).where(ok, None)
+    out["computable"] = ok
+    missing = [why(f"{i} 不在 metrics.figures 中 (figure missing)") for i in out["id"]]
+    out["why_not"] = [None if k else (why(w) if f else m)
+                      for k, f, w, m in zip(ok, found, out["_why_not"], missing)]
+    out["definition"] = out["definition"].astype(object).where(found, None)
+    return out[["region_code", *INDICATOR_COLUMNS]].infer_objects()  # numbers as floats, all-None columns as None
+
+
+def indicator_table(figures: pd.DataFrame | None, region_code: str, settings: dict) -> pd.DataFrame:
+    """The 12 indicators of one region, in order (indicator_tables of that region alone)."""
+    return indicator_tables(figures, {region_code: settings}).drop(columns="region_code").reset_index(drop=True)
 
 
 def figure(figures: pd.DataFrame | None, region_code: str, metric: str,

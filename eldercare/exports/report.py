@@ -46,7 +46,7 @@ class ReportInputs:
     score_levels: pd.DataFrame | None  # level, points, max_points (the project's rubric)
     findings_summary: pd.DataFrame  # findings.summarise
     data_docs: str | None = None  # relative link to the data docs index
-    quality: list[dict] | None = None  # data_docs.read_summary: each check's verdict, counts and failing rows
+    quality: list[dict] | None = None  # data_docs.read_summaries[code]: each check's verdict, counts and failing rows
 
 
 def _shown(v, unit: str) -> str:

@@ -1,11 +1,13 @@
-"""The exports' configuration (config/exports.yaml): indicator points, finding categories, data-docs thresholds."""
+"""The exports' configuration (config/exports.yaml): indicator points, finding categories, data-docs thresholds and
+which regions get files."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "exports.yaml"
 CATEGORIES = ("目标编制", "业务管理", "项目产出", "项目效益")
@@ -60,10 +62,41 @@ class DataDocs(_Strict):
     visits_per_window_month: Range
 
 
+class Files(_Strict):
+    """Which regions get their own folder of workbooks and report in a run: "all", "none", or a list of codes."""
+
+    regions: Literal["all", "none"] | list[str] = "all"
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+
 class ExportSettings(_Strict):
     self_evaluation: SelfEvaluation
     findings: Findings
     data_docs: DataDocs
+    files: Files = Files()
+
+
+def parse_regions(text: str) -> Literal["all", "none"] | list[str]:
+    """ELDERCARE_EXPORT_REGIONS as written: "all", "none", or region codes separated by commas or spaces."""
+    text = text.strip()
+    if text.lower() in ("all", "none"):
+        return text.lower()
+    return [code for code in text.replace(",", " ").split() if code]
+
+
+def regions_with_files(setting: Literal["all", "none"] | list[str], codes: list[str]) -> tuple[list[str], list[str]]:
+    """(the accepted regions whose files are written, in their order; the listed codes that are not accepted
+    regions, to be reported rather than silently skipped)."""
+    if setting == "all":
+        return list(codes), []
+    if setting == "none":
+        return [], []
+    wanted = set(setting)
+    return [c for c in codes if c in wanted], sorted(wanted - set(codes))
 
 
 def load_settings(path: Path | str | None = None) -> ExportSettings:

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from eldercare.exports.data_docs import aggregates, read_summary, run_suite
+from eldercare.exports.data_docs import aggregates, read_summaries, run_suite
 from eldercare.exports.settings import load_settings
 
 
@@ -45,7 +45,9 @@ def test_suite_flags_what_breaks_the_thresholds_and_writes_data_docs(con, tmp_pa
     monkeypatch.chdir(tmp_path)  # the exports folder is relative by default (var/exports)
     docs = tmp_path / "docs"
     (docs / "validations" / "old").mkdir(parents=True)  # a previous run's pages
-    outcomes = run_suite({"370306": frames}, load_settings().data_docs, {"370306": Path("docs")})["370306"]
+    per_region = run_suite(frames, load_settings().data_docs, Path("docs"), ["370306", "370399"])
+    outcomes = per_region["370306"]
+    assert all(o.success is None for o in per_region["370399"].values())  # a region without rows: not evaluated
     verdicts = {name: o.success for name, o in outcomes.items()}
     # thresholds: open punches ≤ 5 %, unrecorded ≤ 5 %, short ≤ 5 %, median 20–180 min, 1–62 visits per elder-month
     assert verdicts == {"duration_distribution": True, "short_visit_share": False, "open_punch_share": False,
@@ -53,5 +55,5 @@ def test_suite_flags_what_breaks_the_thresholds_and_writes_data_docs(con, tmp_pa
     assert outcomes["open_punch_share"].failing == ["370306 QYT 2022-07: open_punch_share=0.25"]
     assert sorted(outcomes["month_coverage"].failing) == ["370306 2022-06: visits=0", "370306 2022-08: visits=0"]
     assert (docs / "index.html").is_file() and not (docs / "validations" / "old").exists()
-    summary = {q["name"]: (q["success"], q["unexpected"], q["evaluated"]) for q in read_summary(docs)}
+    summary = {q["name"]: (q["success"], q["unexpected"], q["evaluated"]) for q in read_summaries(docs)["370306"]}
     assert summary["month_coverage"] == (False, 2, 3) and summary["duration_distribution"] == (True, 0, 1)
