@@ -228,9 +228,10 @@ def ensure_data(folder: Path, regions: int, elders_per_region: int, months: list
     """A raw folder with every ledger for these parameters: reused when its manifest matches, generated otherwise."""
     from bench.generators import generate
     from bench.national_ledgers import add_ledgers
+    from synth.national import GENERATOR_VERSION
 
     manifest_path = folder / "national_manifest.json"
-    want = {"seed": seed, "regions": regions, "elders_per_region": elders_per_region, "months": months,
+    want = {"generator": GENERATOR_VERSION, "seed": seed, "regions": regions, "elders_per_region": elders_per_region, "months": months,
             "visit_months": visit_months, "visits_format": fmt}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -35,7 +35,8 @@ DEFAULT_MONTHS = tuple(f"2022-{m:02d}" for m in range(1, 13))
 PROVINCES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53,
              54, 61, 62, 63, 64, 65)
 ELDERS_PER_INSTITUTION = 400
-ELDERS_PER_CAREGIVER = 10
+ELDERS_PER_CAREGIVER = 5
+GENERATOR_VERSION = 2  # in the manifest: raw folders of an older generator are regenerated, never reused
 SERVICE_TYPES = (("两者", 0.70), ("居家上门服务", 0.25), ("家庭养老床位", 0.05))
 HARDSHIP = (("低保", 0.55), ("低保边缘", 0.20), ("特困", 0.15), ("低收入", 0.10))
 ABILITY = (("轻度失能", 0.25), ("中度失能", 0.36), ("重度失能", 0.26), ("完全失能", 0.13))
@@ -44,7 +45,9 @@ ITEMS = (("生活照料", 0.30), ("基础照护", 0.20), ("医疗护理", 0.10),
 # Planned visits per elder and month: mean 15.3, so after deaths, pauses and late enrolments ~15 remain and a
 # realistic share of person-months falls below the minimum of 15.
 PLANNED_VISITS = ((11, 0.03), (12, 0.04), (13, 0.06), (14, 0.09), (15, 0.33), (16, 0.25), (17, 0.12), (18, 0.08))
-START_HOURS = np.array([8, 9, 10, 13, 14, 15, 16])
+# One slot per elder of a caregiver: visits last at most 101 minutes and start within 15 minutes of their slot, so a
+# caregiver is never at two homes at once (overlaps are a defect of real ledgers, not of the generator).
+START_HOURS = np.array([8, 10, 13, 15, 17])
 # Per month file, as shares of its rows.
 DEFECT_RATES = {"unknown_elder": 0.0002, "duplicate_punch": 0.0005, "checkout_before_checkin": 0.0002,
                 "open_punch": 0.001}
@@ -220,8 +223,7 @@ def month_visits(region: dict, month_index: int, month: str, seed: int) -> tuple
     keep = (day >= region["enrolled"][elder]) & ~((day >= region["gap_start"][elder]) & (day < region["gap_end"][elder]))
     elder, day = elder[keep], day[keep]
     n = len(elder)
-    start_s = (day * 86400 + START_HOURS[rng.integers(0, len(START_HOURS), n)] * 3600
-               + rng.integers(0, 3600, n))
+    start_s = (day * 86400 + START_HOURS[elder % ELDERS_PER_CAREGIVER] * 3600 + rng.integers(0, 900, n))
     minutes = rng.integers(30, 101, n)
     end_s = start_s + minutes * 60 + rng.integers(0, 60, n)
     frame = pl.DataFrame({
@@ -297,7 +299,7 @@ def generate(out_dir: Path | str, regions: int = 42, elders_per_region: int = 50
     written = list(months) if visit_months is None else [m for m in months if m in set(visit_months)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = {"seed": seed, "regions": regions, "elders_per_region": elders_per_region, "months": months,
+    manifest = {"generator": GENERATOR_VERSION, "seed": seed, "regions": regions, "elders_per_region": elders_per_region, "months": months,
                 "visit_months": written, "visits_format": visits_format, "region_codes": [], "elders": 0,
                 "visited_elders": 0, "visit_rows": {m: 0 for m in written},
                 "defects": {m: {d: 0 for d in DEFECT_RATES} for m in written},
