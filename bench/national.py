@@ -306,7 +306,8 @@ def report(cases: list[dict], extra: list[dict], manifests: dict, args, generate
         f"month's files, beds {m['ledgers']['rows']['beds']:,}, bed items {m['ledgers']['rows']['bed_items']:,}, "
         f"funds {m['ledgers']['rows']['funds']:,}, survey {m['ledgers']['rows']['survey']:,}. {os.cpu_count()} cores; "
         f"measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; medians of {args.repeat} interleaved "
-        "run(s), each a fresh process (wall from exec to exit, peak RSS of that process).",
+        "run(s), each a fresh process (wall from exec to exit, peak RSS of that process). Region folders of "
+        f"workbooks written by A: ELDERCARE_EXPORT_REGIONS={args.export_regions}.",
         "",
         "| case | A: make run, s | B: DuckDB script, s | A ÷ B | A peak RSS | B peak RSS | slowest asset (s) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -406,11 +407,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--repeat", type=int, default=1, help="A and B runs each (median shown)")
     parser.add_argument("--no-backfill", action="store_true", help="skip the 12-month backfill and the re-run")
+    parser.add_argument("--export-regions", default="none",
+                        help="ELDERCARE_EXPORT_REGIONS for A: none (a national run: warehouse tables, summary workbook, "
+                             "data docs), all (a folder of workbooks per region), or codes")
     parser.add_argument("--window-hours", type=float, default=4.0, help="the nightly window (02:00–06:00 Beijing)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="raw folders are generated under it")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="warehouses and DAGSTER_HOME")
     args = parser.parse_args(argv)
     formats = args.formats or (["csv"] if args.quick else ["csv", "parquet"])
+    os.environ["ELDERCARE_EXPORT_REGIONS"] = args.export_regions  # every A process inherits it
     elders = args.elders or (8_400 if args.quick else 210_000)
     backfill = not (args.quick or args.no_backfill)
 
