@@ -31,8 +31,10 @@ def score_rows(totals: pd.DataFrame | None, names: dict[str, str]) -> pd.DataFra
 def indicator_rows(indicators: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """indicators.indicator_tables with each target met, missed, or why it cannot be judged."""
     i = indicators.assign(region_name=indicators["region_code"].map(names))
-    judged = i["computable"] & i["target"].notna()
-    met = (i["ceiling"] & (i["actual"] <= i["target"])) | (~i["ceiling"] & (i["actual"] >= i["target"]))
+    actual, target = pd.to_numeric(i["actual"], errors="coerce"), pd.to_numeric(i["target"], errors="coerce")
+    judged = i["computable"].astype(bool) & target.notna() & actual.notna()
+    ceiling = i["ceiling"].astype(bool)
+    met = (ceiling & (actual <= target)) | (~ceiling & (actual >= target))
     i["verdict"] = [("达到" if m else "未达到") if j else (w or "未填报目标") for j, m, w in zip(judged, met, i["why_not"])]
     return i[["region_code", "region_name", "number", "indicator", "unit", "target", "actual", "verdict"]]
 
