@@ -15,6 +15,7 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from eldercare.ledgers import bookkeeping_ddl
 
@@ -81,13 +82,42 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = DEFAULT_WAREHOUSE
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Open the file once for the run: every step's connection is a cursor on it (opening the file costs tens
+        of milliseconds, hundreds of times a run). Runs are one process, so no other process is kept out longer."""
+        self._run_connection = self._open(read_only=False)
+        self._run_connection.execute(AUDIT_DDL)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the file, waiting while another process holds its lock; always closed afterwards.
+        """A connection of its own (a cursor on the run's open file inside a run, else the file opened, waiting
+        while another process holds its lock); always closed afterwards.
 
         Raises `WarehouseUnavailable` (one clear line) when the lock outlasts the wait or the file is not DuckDB's.
         """
+        if self._run_connection is not None:
+            con = self._run_connection.cursor()
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        con = self._open(read_only)
+        try:
+            if not read_only:
+                con.execute(AUDIT_DDL)
+            yield con
+        finally:
+            con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         while True:
@@ -99,12 +129,7 @@ class Warehouse(dg.ConfigurableResource):
                 if "lock" not in str(exc).lower() or waited > self.lock_wait_seconds:
                     raise unavailable(self.path, exc, waited) from None
                 time.sleep(0.5)
-        try:
-            if not read_only:
-                con.execute(AUDIT_DDL)
-            yield con
-        finally:
-            con.close()
+        return con
 
     def check_available(self) -> None:
         """Open the file for writing once and close it: `WarehouseUnavailable` now rather than in the middle of a run."""
