@@ -1,14 +1,12 @@
 """The morning refresh of the early warning: the current month only, as of yesterday (Beijing time)."""
 
 import datetime as dt
-import zoneinfo
 
 import dagster as dg
 
+from eldercare.as_of import AS_OF_TAG
 from pipeline.partitions import monthly
-
-BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
-AS_OF_TAG = "eldercare/as_of"
+from pipeline.schedules import BEIJING
 
 # What the current month's alerts need: the ledgers (new deaths, pauses, enrolments), the month's punches, the alerts.
 # The backtest (closed months) and the other figures stay with the nightly run.

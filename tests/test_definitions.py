@@ -68,13 +68,18 @@ def _tick(when: dt.datetime):
     return schedule.evaluate_tick(context).run_requests
 
 
-def test_nightly_schedule_refreshes_the_previous_and_current_month_in_one_run():
+def test_nightly_schedule_refreshes_yesterdays_month_and_the_one_before_as_of_yesterday():
     [request] = _tick(dt.datetime(2026, 11, 24, 2, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     assert request.tags["dagster/asset_partition_range_start"] == "2026-10-01"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-11-01"
+    assert request.tags["eldercare/as_of"] == "2026-11-23"  # the day begun at 02:00 is not counted
+    # on the 1st, the month just ended is closed (as of its last day); the new month has no punches yet
     [request] = _tick(dt.datetime(2026, 12, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
-        == ("2026-11-01", "2026-12-01")
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"],
+            request.tags["eldercare/as_of"]) == ("2026-10-01", "2026-11-01", "2026-11-30")
+    # 02:00 Beijing is 18:00 UTC the day before: the date is Beijing's
+    [request] = _tick(dt.datetime(2026, 11, 30, 18, tzinfo=dt.timezone.utc))
+    assert request.tags["eldercare/as_of"] == "2026-11-30"
 
 
 def test_sensor_asks_for_the_month_whose_file_changed(tmp_path):
