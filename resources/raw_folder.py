@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from eldercare.region import Region, RegionRefused, discover_regions
 from eldercare.visit_reader import visit_file_month, visit_file_problem
@@ -23,14 +24,24 @@ class RawFolder(dg.ConfigurableResource):
     """Where institutions' ledgers arrive (env ELDERCARE_DATA_RAW, default data_raw/)."""
 
     path: str = DEFAULT_RAW
+    _run_regions: tuple[list[Region], list[RegionRefused]] | None = PrivateAttr(default=None)
+    _in_run: bool = PrivateAttr(default=False)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._in_run = True
 
     @property
     def root(self) -> Path:
         return Path(self.path)
 
     def regions(self) -> tuple[list[Region], list[RegionRefused]]:
-        """Every region folder, loaded or refused (a refused region loads nothing at all)."""
-        return discover_regions(self.root)
+        """Every region folder, loaded or refused (a refused region loads nothing at all). Inside a run the folders
+        are read once, so every step sees the same regions and 600 region.yaml files are parsed once, not per step."""
+        if not self._in_run:
+            return discover_regions(self.root)
+        if self._run_regions is None:
+            self._run_regions = discover_regions(self.root)
+        return self._run_regions
 
     def relative(self, path: Path) -> str:
         """A file's name as stored and shown: relative to the raw folder, with forward slashes."""

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from eldercare.privacy import mask_id
+from eldercare.region import YAML_LOADER
 from eldercare.rubrics.model import Rubric
 
 FILE_NAME = "judgments.yaml"
@@ -164,7 +165,7 @@ def load_judgments(path: Path, region_code: str, label: str | None = None) -> Ju
         return Judgments.empty()
     source = label or str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise JudgmentsError(f"{source}: cannot be read as YAML: {exc}") from exc
     return parse_judgments(doc, source, region_code)
