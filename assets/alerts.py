@@ -217,7 +217,8 @@ def call_lists(context: dg.AssetExecutionContext, warehouse: Warehouse, exports_
     """One xlsx per institution under the exports folder (<ELDERCARE_EXPORTS>/<region_code>/预警名单_call_list_<as-of
     date>_<institution>.xlsx): this month's alerted elders, cannot reach first then the hardest rest of month, and
     recipients whose 人次 is at risk. Masked names only; an institution without alerts gets a file saying so.
-    """
+    Written for the regions that get files (config/exports.yaml files.regions or ELDERCARE_EXPORT_REGIONS); every
+    alert stays in alerts.visit_pace and alerts.person_times_risk either way."""
     as_of = run_as_of(context)
     month = f"DATE '{as_of.replace(day=1).isoformat()}'"
     with warehouse.connect(read_only=True) as con:
@@ -225,9 +226,14 @@ def call_lists(context: dg.AssetExecutionContext, warehouse: Warehouse, exports_
         risk = pl.from_arrow(con.sql(f"select * from alerts.person_times_risk where month = {month}").to_arrow_table())
         institutions = pl.from_arrow(con.sql("select region_code, institution_id, name from validated.institutions "
                                              "order by all").to_arrow_table())
+    codes, unknown = exports_folder.regions_with_files(institutions["region_code"].unique(maintain_order=True).to_list())
+    if unknown:
+        context.log.warning(f"files requested for regions that are not in this run: {unknown}")
+    institutions = institutions.filter(pl.col("region_code").is_in(codes))
     paths = write_call_lists(pace, risk, institutions, as_of, exports_folder.root)
     return dg.MaterializeResult(metadata={
-        "as_of": as_of.isoformat(), "files": len(paths), "folder": dg.MetadataValue.path(str(exports_folder.root)),
+        "as_of": as_of.isoformat(), "files": len(paths), "regions_with_files": len(codes),
+        "folder": dg.MetadataValue.path(str(exports_folder.root)),
         "written": dg.MetadataValue.md("\n".join(f"- {p.relative_to(exports_folder.root).as_posix()}" for p in paths)
                                        or "none"),
         "elders_listed": int(pace["risk_level"].is_in(ALERTED).sum()) if pace.height else 0,
