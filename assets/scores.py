@@ -75,10 +75,12 @@ def gather(raw_folder: RawFolder) -> tuple[pd.DataFrame, Judgments]:
     """(region_code, rubric) pairs to score and every region's judgments; a bad file fails naming file and key."""
     regions, _ = raw_folder.regions()
     default, available = default_rubrics(), rubric_ids()
-    parts, assigned = [], []
-    for region in regions:  # reading one small YAML file per region folder
-        j = load_judgments(region.folder / FILE_NAME, region.code, raw_folder.relative(region.folder / FILE_NAME))
-        parts.append(j)
+    parts, assigned, none = [], [], Judgments.empty()
+    for region in regions:  # reading one small YAML file per region folder that has one
+        path = region.folder / FILE_NAME
+        j = load_judgments(path, region.code, raw_folder.relative(path)) if path.exists() else none
+        if j is not none:
+            parts.append(j)
         assigned += [(region.code, r) for r in rubrics_named(region.code, region.settings, j, default, available)]
     return pd.DataFrame(assigned, columns=["region_code", "rubric"]), Judgments.concat(parts)
 
