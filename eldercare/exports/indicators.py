@@ -147,7 +147,7 @@ def indicator_tables(figures: pd.DataFrame | None, settings_by_region: dict[str,
                                          "why_not": "_why_not"}), on=["region_code", "id"], how="left", sort=False)
     found = out["_computable"].notna()
     value = pd.to_numeric(out["_value"], errors="coerce")
-    ok = found & out["_computable"].fillna(False).astype(bool) & value.notna()
+    ok = found & out["_computable"].eq(True) & value.notna()
     out["actual"] = value.astype(object).where(ok, None)
     out["computable"] = ok
     missing = [why(f"{i} 不在 metrics.figures 中 (figure missing)") for i in out["id"]]
