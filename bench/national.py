@@ -195,32 +195,39 @@ def a_results(warehouse: Path, month: str, metrics: list[str]) -> dict:
             "figures_from": tables, "rows_read": dict(rows_read), "quarantined": dict(quarantined)}
 
 
+def _same_figure(a: float | None, b: float | None) -> bool:
+    """The same value, or both not computable (NULL)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
 def compare(a: dict, b: dict, where: str) -> str:
-    """Assert A's shortfall counts and figures equal B's; the sentence saying what was compared."""
+    """Assert A's shortfall counts and figures equal B's; the sentence saying what was compared.
+
+    Every figure B computes must be in A with the same value, or not computable (NULL) in both; and A must have no
+    row of those metrics that B has not (a region or institution B does not see)."""
     ac = {(r[0], r[1]): tuple(r[2:]) for r in a["counts"]}
     bc = {(r[0], r[1]): tuple(r[2:]) for r in b["counts"]}
     differ = sorted(k for k in ac.keys() | bc.keys() if ac.get(k) != bc.get(k))
     assert not differ, f"{where}: A and B disagree on the shortfall counts of {len(differ)} institutions, " \
                        f"e.g. {[(k, ac.get(k), bc.get(k)) for k in differ[:3]]}"
     af = {(r[0], r[1] or "", r[2]): r[3] for r in a["figures"]}
-    bad = []
-    for region, inst, metric, value in b["figures"]:
-        key = (region, inst or "", metric)
-        if key not in af:
-            bad.append((key, "missing in A", value))
-            continue
-        got = af[key]
-        if (got is None) != (value is None) or (
-                value is not None and not math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-6)):
-            bad.append((key, got, value))
+    bf = {(r[0], r[1] or "", r[2]): r[3] for r in b["figures"]}
+    metrics = {k[2] for k in bf}
+    bad = [(k, "absent" if k not in af else af[k], bf[k]) for k in sorted(bf)
+           if k not in af or not _same_figure(af[k], bf[k])]
+    bad += [(k, af[k], "absent") for k in sorted(af.keys() - bf.keys()) if k[2] in metrics]
+    shown = "; ".join(f"{region}/{inst or '(region)'}/{metric}: A {va} vs B {vb}"
+                      for (region, inst, metric), va, vb in bad[:5])
+    assert not bad, (f"{where}: A and B disagree on {len(bad):,} of {len(bf):,} programme figures "
+                     f"({', '.join(sorted({k[2] for k, *_ in bad}))}), first: {shown}")
     totals = [sum(v[i] for v in bc.values()) for i in range(5)]
-    same = (f"{where}: A = B for the shortfall counts of all {len(bc)} institutions (in scope {totals[0]:,}, "
-            f"excluded {totals[1]:,}; below visits {totals[2]:,}, minutes {totals[3]:,}, medical {totals[4]:,})")
-    if bad:  # B's reduced figures do not follow every rule of A's (eligibility, policy categories): say where
-        metrics = sorted({k[2] for k, *_ in bad})
-        return (f"{same}; programme figures: A ≠ B on {len(bad)} of {len(b['figures']):,} "
-                f"({', '.join(metrics)}; e.g. {bad[:2]}) — B's reduced definitions, see bench/b_script.py")
-    return f"{same} and {len(b['figures']):,} programme figures (from metrics.{'+'.join(a['figures_from'])})"
+    computable = sum(v is not None for v in bf.values())
+    return (f"{where}: A = B for the shortfall counts of all {len(bc)} institutions (in scope {totals[0]:,}, "
+            f"excluded {totals[1]:,}; below visits {totals[2]:,}, minutes {totals[3]:,}, medical {totals[4]:,}) "
+            f"and {len(bf):,} programme figures ({computable:,} computable; "
+            f"from metrics.{'+'.join(a['figures_from'])})")
 
 
 def ensure_data(folder: Path, regions: int, elders_per_region: int, months: list[str], visit_months: list[str],
