@@ -11,14 +11,14 @@ subprocess; its wall time and peak RSS are the child's own (os.wait4):
   A         `python -m pipeline.cli run --month M`, exactly what `make run MONTH=M` runs: every ledger of every
             region, every asset and check, Dagster start-up included, into a fresh warehouse;
   B         bench/b_script.py: read every ledger, apply the row rules, store valid and quarantined rows in one
-            transaction, compute the shortfall counts and the reduced programme figures;
+            transaction, compute the shortfall counts and twelve programme figures by A's rules;
   per asset the STEP_SUCCESS durations of A's run, from its event log in the bench's DAGSTER_HOME;
   regions   A and B again on the folder with --many-regions regions (same elders): the times side by side;
   backfill  the 12 months as one run (`make run MONTH="first last"`) and the re-run of month M after it
             (first format only; --no-backfill skips them).
 
-A's figures must equal B's: shortfall person-months per institution (metrics.elder_months) and the reduced
-programme figures (metrics.figures, or the metrics tables before it lands). The table is printed and written to
+A's figures must equal B's (asserted): shortfall person-months per institution (metrics.elder_months) and the twelve
+programme figures B computes (metrics.figures), each region and institution, equal or not computable in both. The table is printed and written to
 bench/out/last_run.md (+ .json), and bench/SCALE.md with the numbers it measured to bench/out/SCALE.filled.md.
 `--quick` (8,400 elders over 42 and over 600 regions, one month, CSV, no backfill) is what development uses: its
 42-region half takes about a minute on a quiet machine; its 600-region half takes as long as the pipeline's
