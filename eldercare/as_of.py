@@ -44,3 +44,13 @@ def as_of_date(tags: Mapping[str, str], created: dt.datetime | None = None) -> d
                 continue
             return min(end, created_day) if created_day else end
     return created_day
+
+
+def latest_row_date(tags: Mapping[str, str], created: dt.datetime | None = None) -> dt.date | None:
+    """The last day a ledger or punch date may carry at load: the `eldercare/as_of` tag when set (the data is declared
+    complete to it), else the run's creation day in Beijing. Never the end of the partition month: re-running an old
+    month rebuilds the unpartitioned ledgers too, and must not quarantine their later rows; a visit crossing
+    midnight at a month's end stays in its month."""
+    if tags.get(AS_OF_TAG):
+        return as_of_date(tags, created)
+    return as_of_date({}, created)

@@ -43,3 +43,12 @@ def test_a_bad_tag_is_refused():
 ])
 def test_the_month_of_a_visit_file_is_read_from_its_name(name, month):
     assert visit_file_month(name) == month
+
+
+def test_rows_are_bounded_by_the_tag_or_the_day_the_run_was_made_never_the_partition_month():
+    from eldercare.as_of import latest_row_date
+    made = dt.datetime(2022, 11, 29, 18, 30, tzinfo=dt.timezone.utc)  # 2022-11-30 02:30 in Beijing
+    # a re-run of March made in November: a bed completed in April is not "in the future"
+    assert latest_row_date({"dagster/partition": "2022-03-01"}, made) == dt.date(2022, 11, 30)
+    assert latest_row_date({"eldercare/as_of": "2022-06-30", "dagster/partition": "2022-03-01"}, made) \
+        == dt.date(2022, 6, 30)
