@@ -95,14 +95,6 @@ def parse_cell(kind: str, cell: object, unit: str | None = None,
 UNKNOWN_REFERENCE = "{header}: '{value}' is not in {target}: add it there or correct the code"
 
 
-def unknown_reference(column: str, known) -> pl.Expr:
-    """True where `column` is set but not among the keys `known` (a polars Series or a collection; None = none)."""
-    if known is None:
-        return pl.col(column).is_not_null()
-    values = known if isinstance(known, pl.Series) else sorted(known)
-    return pl.col(column).is_not_null() & ~pl.col(column).is_in(values)
-
-
 def unknown_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr) -> pl.Expr:
     """`UNKNOWN_REFERENCE` as a polars expression of the cell `value` (and of the header, when it varies by file)."""
     pre, mid, post = re.split("[\x01\x02]", UNKNOWN_REFERENCE.format(header="\x01", value="\x02", target=target))

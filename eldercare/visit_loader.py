@@ -20,9 +20,9 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import after_as_of_reason, unknown_reference, unknown_reference_reason
+from eldercare.normalise import after_as_of_reason, unknown_reference_reason
 from eldercare.readers import LedgerRefused
-from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
+from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
 ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
 ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
@@ -48,7 +48,7 @@ class MonthLoad:
 def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str | None, value: pl.Expr,
             rule: str, reason: pl.Expr) -> pl.DataFrame:
     return frame.filter(mask).select(
-        pl.col("source_row"), pl.lit(column, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
+        *(["source_file"] if "source_file" in frame.columns else []), pl.col("source_row"), pl.lit(column, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
         value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
 
 
@@ -94,12 +94,21 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
                       as_of: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Typed rows, issues of the unreadable ones (totals rows, bad times/durations, punch times after the run's
     as-of date), and the count of blank rows. Every visit cell is a code or a number: cleaned as codes."""
+    rows, issues, blank = parse_month_frames(text, headers, as_of)
+    return rows, issues, blank.height
+
+
+def parse_month_frames(text: pl.DataFrame, headers: dict[str, str],
+                       as_of: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`parse_month_frame` of the rows of many files at once: with a `source_file` column a row is known by
+    (source_file, source_row), and the issues and the blank rows (returned as a frame) carry that column."""
     h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
     cells = [c for c in TEXT_COLUMNS if text.schema[c] == pl.Utf8]  # the rest: punch times the reader typed
     clean = text.with_columns([code_expr(c) for c in cells])  # full-width made half-width, stripped, "" -> null
     blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
-    blank = clean.filter(blank_mask).height
-    if blank:
+    blank = clean.filter(blank_mask).select(*(["source_file"] if "source_file" in clean.columns else []),
+                                            "source_row")
+    if blank.height:
         clean = clean.filter(~blank_mask)
     # the first cell written in the row; a typed punch time stands in as "" (its text never reads 合计)
     first = pl.coalesce([pl.col(c) if c in cells else pl.when(pl.col(c).is_not_null()).then(pl.lit(""))
@@ -130,7 +139,13 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
             issues.append(_issues(typed, ~pl.col("_totals") & (pl.col(parsed) >= limit), c, h[c], shown,
                                   "after_as_of", pl.lit(pre) + shown + pl.lit(post)))
     issues = pl.concat(issues)
-    ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique())) if issues.height else typed
+    if not issues.height:
+        ok = typed
+    elif "source_file" in typed.columns:
+        ok = typed.join(issues.select("source_file", "source_row").unique(), on=["source_file", "source_row"],
+                        how="anti", maintain_order="left")
+    else:
+        ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique()))
     derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
     recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
     rows = ok.with_columns(
@@ -181,57 +196,79 @@ def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series,
     return dups["_idx"], issues
 
 
-def _key_sets(keys: pl.DataFrame, column: str) -> dict[str, pl.Series]:
-    return {code: part[column] for (code,), part in keys.partition_by("region_code", as_dict=True).items()}
+def _flag_unknown(rows: pl.DataFrame, keys: pl.DataFrame, column: str, flag: str) -> pl.DataFrame:
+    """`rows` with `flag`: True where `column` is set but not a key of the row's region in `keys` (region_code,
+    key) — one join for every region at once."""
+    known = (keys.select(pl.col("region_code").cast(pl.Utf8), pl.col(keys.columns[-1]).cast(pl.Utf8).alias(column))
+             .unique().with_columns(pl.lit(True).alias("_known")))
+    return (rows.join(known, on=["region_code", column], how="left", maintain_order="left")
+            .with_columns((pl.col(column).is_not_null() & pl.col("_known").is_null()).alias(flag)).drop("_known"))
 
 
-def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict,
-                    as_of: dt.date | None):
-    """One month file read, parsed and its references looked up; a refusal comes back instead of raising.
+def _read(region_code: str, path, source: str) -> tuple[VisitFile, pl.DataFrame] | LedgerRefused:
+    """One month file read, its rows labelled with region and file; a refusal comes back instead of raising.
 
-    Runs in a worker thread (polars and file reads release the GIL), so two files are read while one is parsed.
+    Runs in a worker thread (polars and file reads release the GIL), so several files are read at once.
     """
     try:
         vf = read_visit_file(path, source)
     except LedgerRefused as exc:
         return exc
-    rows, bad, blank = parse_month_frame(vf.frame, vf.headers, as_of)
-    rows = rows.with_columns(
-        pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"), pl.lit(month).alias("month"),
-        unknown_reference("elder_id", elders.get(region_code)).alias("_unknown_elder"),
-        unknown_reference("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
-    keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row", code_expr("elder_id"))
-    meta = {"encoding": vf.encoding, "header_row": vf.header_row, "rows_read": vf.frame.height - blank,
-            "blank_rows": blank, "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers}
-    return rows, bad.with_columns(pl.lit(source).alias("source_file")), keys, meta
+    return vf, vf.frame.with_columns(pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"))
 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame, failures: Failures,
                columns: list[str], as_of: dt.date | None = None) -> MonthLoad:
     """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id).
-    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date."""
-    parts, issues, refused, files, keys = [], [], [], [], []
+    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date. Files are read one
+    by one; their rows are parsed, looked up and gated together (once per distinct header spelling)."""
+    texts, issues, refused, files = [], [], [], []
     regions, _ = raw.regions()
     # sorted by (region, file) so that the rows concatenated below are in (region, file, row) order
     jobs = sorted(((region.code, path, raw.relative(path)) for region in regions for path in raw.visit_files(region, month)),
                   key=lambda job: (job[0], job[2]))
-    elders, institutions = _key_sets(elder_keys, "elder_id"), _key_sets(institution_keys, "institution_id")
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        loaded = pool.map(lambda job: _read_and_parse(month, *job, elders, institutions, as_of), jobs)
-        for (code, _, source), result in zip(jobs, loaded):  # in file order, whatever order the threads finish
+        for (code, _, source), result in zip(jobs, pool.map(lambda job: _read(*job), jobs)):  # in file order
             if isinstance(result, LedgerRefused):
                 refused.append({"region_code": code, "ledger": "visits", "month": month,
                                 "source_file": source, "reason": result.reason})
                 continue
-            rows, bad, file_keys, meta = result
-            parts.append(rows)
-            issues.append(bad)
-            keys.append(file_keys)
+            vf, text = result
+            texts.append(text)
             files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
-                          "sheet": None, **meta})
+                          "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
+                          "rows_read": vf.frame.height, "blank_rows": 0,  # blank rows counted at the parse
+                          "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers})
+    # One parse per header spelling and cell types (one, in practice): a reason names the header as written.
+    groups: dict[tuple, list[int]] = {}
+    for i, (text, f) in enumerate(zip(texts, files)):
+        groups.setdefault((tuple(f["_headers"].items()), tuple(text.schema.items())), []).append(i)
+    parts, blanks, keys = [], [], []
+    for group in groups.values():
+        text = pl.concat([texts[i] for i in group]) if len(group) > 1 else texts[group[0]]
+        rows, bad, blank = parse_month_frames(text, files[group[0]]["_headers"], as_of)
+        keys.append(text.select("source_file", "source_row", code_expr("elder_id")))
+        parts.append(rows)
+        issues.append(bad)
+        blanks.append(blank)
+    del texts
+    order = {f["source_file"]: i for i, f in enumerate(files)}
+    file_order = pl.col("source_file").replace_strict(order, return_dtype=pl.Int64)
+    blank_of = dict(pl.concat(blanks).group_by("source_file").len().iter_rows()) if blanks else {}
+    for f in files:
+        f["blank_rows"] = blank_of.get(f["source_file"], 0)
+        f["rows_read"] -= f["blank_rows"]
+    if issues:  # each file's issues in the order its own parse gives them
+        issues = [pl.concat(issues).sort(file_order, maintain_order=True)]
     empty_issues = pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
     if parts:
-        rows = pl.concat(parts, how="diagonal_relaxed").with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+        rows = pl.concat(parts, how="diagonal_relaxed")
+        if len(parts) > 1:
+            rows = rows.sort(file_order, maintain_order=True)
+        rows = rows.with_columns(pl.lit(month).alias("month"))
+        rows = _flag_unknown(rows, elder_keys, "elder_id", "_unknown_elder")
+        rows = _flag_unknown(rows, institution_keys, "institution_id", "_unknown_institution")
+        rows = rows.with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
         headers = files[0]["_headers"] if files else {}
         h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
         ref_issues = pl.concat([
