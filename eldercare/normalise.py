@@ -1,4 +1,4 @@
-"""Turn a small ledger's raw cells into typed rows, and every cell that cannot be read into a row issue.
+"""Turn the raw cells of a small ledger's files into typed rows, and every cell that cannot be read into a row issue.
 
 Personal data is transformed here, at load: ID numbers become a keyed hash plus a 6+4 mask, names a mask.
 Nothing downstream of this module ever sees them in clear.

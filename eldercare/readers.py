@@ -125,18 +125,38 @@ def read_grids(path: Path, source_file: str) -> list[Grid]:
     raise LedgerRefused(source_file, f"unsupported file type '{suffix}' (expected .xlsx or .csv)")
 
 
+# Cells a workbook opened without cached values shows as they are in both modes (no formula behind them).
+_PLAIN_CELLS = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
+
+
+def _sheet_rows(book, name: str) -> list[tuple[int, list]]:
+    return [(i, list(row)) for i, row in enumerate(book[name].iter_rows(values_only=True), start=1)]
+
+
 def _read_workbook(path: Path, source_file: str) -> list[Grid]:
+    """Every sheet, opened once for its formulas; only a workbook that has formulas is opened a second time for
+    their cached values (a formula saved without one becomes `FormulaWithoutValue`)."""
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise LedgerRefused(source_file, f"not a readable xlsx workbook ({type(exc).__name__})") from None
+    try:
+        sheets = {name: _sheet_rows(formulas, name) for name in formulas.sheetnames}
+    finally:
+        formulas.close()
+    if all(type(v) in _PLAIN_CELLS and not (type(v) is str and v.startswith("="))
+           for rows in sheets.values() for _, cells in rows for v in cells):
+        return [Grid(name, rows) for name, rows in sheets.items()]
     try:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise LedgerRefused(source_file, f"not a readable xlsx workbook ({type(exc).__name__})") from None
     grids = []
     try:
         for name in values.sheetnames:
             rows = []
-            for (i, vrow), frow in zip(enumerate(values[name].iter_rows(values_only=True), start=1),
-                                       formulas[name].iter_rows(values_only=True)):
+            for (i, vrow), (_, frow) in zip(enumerate(values[name].iter_rows(values_only=True), start=1),
+                                            sheets[name]):
                 cells = [
                     FormulaWithoutValue(f) if v is None and isinstance(f, str) and f.startswith("=") else v
                     for v, f in zip(vrow, frow)
@@ -145,7 +165,6 @@ def _read_workbook(path: Path, source_file: str) -> list[Grid]:
             grids.append(Grid(name, rows))
     finally:
         values.close()
-        formulas.close()
     return grids
 
 
