@@ -15,7 +15,7 @@ import pandas as pd
 import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
-from eldercare.normalise import by_file, normalise, unknown_reference_reason
+from eldercare.normalise import by_file, flag_unknown, normalise, unknown_reference_reason
 from eldercare.readers import LedgerRefused, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
@@ -59,16 +59,6 @@ def _postprocess(ledger: Ledger, df: pl.DataFrame) -> pl.DataFrame:
     if ledger.name == "elders" and "ability_level" in df.columns:
         exprs.append(~pl.col("ability_level").is_in(list(ABILITY_LEVELS)).alias("ability_legacy"))
     return df.with_columns(exprs) if exprs else df
-
-
-def _unknown(df: pl.DataFrame, ref: Reference) -> pl.DataFrame:
-    """`df` with `_unknown`: True where `ref.column` is set but not a key of the row's region in `ref.keys`."""
-    key = ref.keys.columns[-1]
-    known = (ref.keys.select(pl.col("region_code").cast(pl.Utf8), pl.col(key).cast(pl.Utf8).alias(ref.column))
-             .unique().with_columns(pl.lit(True).alias("_known")))
-    return (df.join(known, on=["region_code", ref.column], how="left", maintain_order="left")
-            .with_columns((pl.col(ref.column).is_not_null() & pl.col("_known").is_null()).alias("_unknown"))
-            .drop("_known"))
 
 
 def _empty(columns: list[str]) -> pl.DataFrame:
@@ -121,7 +111,7 @@ def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key
         if ref.column not in df.columns or not df.height:
             continue
         header = by_file([table.headers.get(ref.column, ref.column) for table in tables])
-        df = _unknown(df, ref)
+        df = flag_unknown(df, ref.keys, ref.column, "_unknown")
         issues.append(df.filter(pl.col("_unknown")).select(
             "_file", "source_row", pl.lit(ref.column).alias("column"), header.alias("header"),
             pl.col(ref.column).alias("value"), pl.lit("unknown_reference").alias("rule"),

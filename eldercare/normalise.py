@@ -102,6 +102,15 @@ def unknown_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr)
     return pl.concat_str([pl.lit(pre), header, pl.lit(mid), value, pl.lit(post)])
 
 
+def flag_unknown(rows: pl.DataFrame, keys: pl.DataFrame, column: str, flag: str) -> pl.DataFrame:
+    """`rows` with `flag`: True where `column` is set but not a key of the row's region in `keys` (a frame of
+    region_code and key) — one join for every region at once, rows kept in their order."""
+    known = (keys.select(pl.col("region_code").cast(pl.Utf8), pl.col(keys.columns[-1]).cast(pl.Utf8).alias(column))
+             .unique().with_columns(pl.lit(True).alias("_known")))
+    return (rows.join(known, on=["region_code", column], how="left", maintain_order="left")
+            .with_columns((pl.col(column).is_not_null() & pl.col("_known").is_null()).alias(flag)).drop("_known"))
+
+
 def after_as_of_reason(header: str, value: object, as_of: dt.date) -> str:
     """What a clerk reads about a date that lies after the run's as-of date."""
     return (f"{header}: {value} is after the run's as-of date {as_of.isoformat()}: "

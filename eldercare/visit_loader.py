@@ -20,7 +20,7 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import after_as_of_reason, unknown_reference_reason
+from eldercare.normalise import after_as_of_reason, flag_unknown, unknown_reference_reason
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
@@ -196,15 +196,6 @@ def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series,
     return dups["_idx"], issues
 
 
-def _flag_unknown(rows: pl.DataFrame, keys: pl.DataFrame, column: str, flag: str) -> pl.DataFrame:
-    """`rows` with `flag`: True where `column` is set but not a key of the row's region in `keys` (region_code,
-    key) — one join for every region at once."""
-    known = (keys.select(pl.col("region_code").cast(pl.Utf8), pl.col(keys.columns[-1]).cast(pl.Utf8).alias(column))
-             .unique().with_columns(pl.lit(True).alias("_known")))
-    return (rows.join(known, on=["region_code", column], how="left", maintain_order="left")
-            .with_columns((pl.col(column).is_not_null() & pl.col("_known").is_null()).alias(flag)).drop("_known"))
-
-
 def _read(region_code: str, path, source: str) -> tuple[VisitFile, pl.DataFrame] | LedgerRefused:
     """One month file read, its rows labelled with region and file; a refusal comes back instead of raising.
 
@@ -266,8 +257,8 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         if len(parts) > 1:
             rows = rows.sort(file_order, maintain_order=True)
         rows = rows.with_columns(pl.lit(month).alias("month"))
-        rows = _flag_unknown(rows, elder_keys, "elder_id", "_unknown_elder")
-        rows = _flag_unknown(rows, institution_keys, "institution_id", "_unknown_institution")
+        rows = flag_unknown(rows, elder_keys, "elder_id", "_unknown_elder")
+        rows = flag_unknown(rows, institution_keys, "institution_id", "_unknown_institution")
         rows = rows.with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
         headers = files[0]["_headers"] if files else {}
         h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
