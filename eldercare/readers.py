@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +73,15 @@ class RawTable:
     def row_numbers(self) -> list[int]:
         return [number for number, _ in self.rows]
 
+    @functools.cached_property
+    def _columns(self) -> list[tuple]:
+        """The grid transposed at once (in C), short rows padded with None: every column's cells."""
+        return list(itertools.zip_longest(*(cells for _, cells in self.rows)))
+
     def column(self, name: str) -> list:
         """The cells of one canonical column, in row order (None where a short row has no such cell)."""
         j = self.positions[name]
-        return [cells[j] if j < len(cells) else None for _, cells in self.rows]
+        return list(self._columns[j]) if j < len(self._columns) else [None] * len(self.rows)
 
     @property
     def all_text(self) -> bool:
@@ -118,7 +124,7 @@ def read_grids(path: Path, source_file: str) -> list[Grid]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text, encoding = decode_text(path.read_bytes(), source_file)
-        rows = [(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text)), start=1)]
+        rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
         return [Grid(None, rows, encoding)]
     if suffix in (".xlsx", ".xlsm"):
         return _read_workbook(path, source_file)
