@@ -13,7 +13,7 @@ import polars as pl
 
 from assets.run_context import run_as_of
 from assets.metadata import column_schema, load_metadata
-from checks.gate import gate_ledger, polars_failures
+from checks.gate import gate_rows, polars_failures
 from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
 from eldercare.ledger_loader import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS, REGIONS, VISITS
@@ -47,11 +47,9 @@ def region_refusal_file(folder: str, reason: str) -> str:
     return f"{folder}/region.yaml" if reason.startswith("region.yaml") else folder
 
 
-def _keys(con, table: str, column: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for region, key in con.execute(f"select region_code, {column} from validated.{table}").fetchall():
-        out.setdefault(region, set()).add(key)
-    return out
+def _keys(con, table: str, column: str) -> pl.DataFrame:
+    """The (region_code, key) pairs of a validated table: what a foreign key into it may point at."""
+    return pl.from_arrow(con.sql(f"select distinct region_code, {column} from validated.{table}").to_arrow_table())
 
 
 @dg.asset(key=["validated", "regions"], group_name=GROUP, owners=OWNERS, kinds={"yaml", "duckdb"}, pool=POOL)
@@ -97,7 +95,7 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             con.execute(ledger.validated.ddl())
             references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
-        load = load_ledger(ledger, lambda df, headers: gate_ledger(df, POLARS_SCHEMAS[name], headers, ledger.key),
+        load = load_ledger(ledger, lambda df, headers: gate_rows(df, POLARS_SCHEMAS[name], headers, ledger.key),
                            ledger.validated.columns, raw_folder, id_hash_key.key, references, run_as_of(context))
         with warehouse.transaction() as con:
             replace_slice(con, f"validated.{name}", load.valid)

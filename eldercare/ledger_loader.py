@@ -1,4 +1,5 @@
-"""Load one small ledger for every region: read → normalise → foreign keys → gate → valid / quarantine.
+"""Load one small ledger for every region: read each file → normalise → foreign keys → gate → valid / quarantine,
+every step after the read once for the rows of all regions (set-based: its cost grows with rows, not regions).
 
 Plain Python (no Dagster): `assets/validated.py` calls it with the ledger's pandera gate (from `checks/`) and
 writes what it returns.
@@ -6,7 +7,9 @@ writes what it returns.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,14 +17,16 @@ import pandas as pd
 import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
-from eldercare.normalise import RowIssue, normalise, unknown_reference, unknown_reference_reason
+from eldercare.normalise import by_file, flag_unknown, normalise, unknown_reference_reason
 from eldercare.readers import LedgerRefused, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
 REFUSED_COLUMNS = REFUSED_FILES.columns
 FILE_COLUMNS = INGEST_FILES.columns
-# The rule gate: typed rows and their headers -> rows that pass, issues of the rest (checks.gate.gate_ledger).
-Gate = Callable[[pl.DataFrame, dict[str, str]], tuple[pl.DataFrame, list[RowIssue]]]
+# The rule gate (checks.gate.gate_rows): typed rows of every file and their headers as written (a frame of
+# source_file, column, header) -> rows that pass, and a frame of the issues of the rest (source_file, source_row,
+# column, header, value, rule, reason).
+Gate = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
 # Ledgers a region cannot do without: their absence is recorded as a refusal, others are simply not delivered yet.
 REQUIRED_LEDGERS = {"institutions", "elders"}
 # Where else a ledger may live: bed items are usually the second sheet of beds.xlsx.
@@ -30,11 +35,12 @@ ALSO_IN = {"bed_items": "beds"}
 
 @dataclass
 class Reference:
-    """A foreign key: `column` must be one of `keys[region_code]` of the ledger labelled `target`."""
+    """A foreign key: `column` must be one of the keys of its region in the ledger labelled `target`; `keys` is a
+    frame of (region_code, key) pairs."""
 
     column: str
     target: str
-    keys: dict[str, set[str]]
+    keys: pl.DataFrame
 
 
 @dataclass
@@ -57,18 +63,37 @@ def _postprocess(ledger: Ledger, df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
-def _issue_rows(issues: list[RowIssue], region: str, ledger: str, source_file: str, sheet: str | None) -> list[dict]:
-    return [{"region_code": region, "ledger": ledger, "month": None, "source_file": source_file, "sheet": sheet,
-             "source_row": i.source_row, "column_name": i.column, "column_header": i.header, "value": i.value,
-             "rule": i.rule, "reason": i.reason, "elder_id": None} for i in issues]
+def _empty(columns: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Cyclic garbage collection paused while a ledger's cells become millions of small lists and strings (no
+    cycles among them): otherwise each collection rescans them all, half the time of reading 500k rows."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
                 references: list[Reference] = (), as_of: dt.date | None = None) -> LedgerLoad:
-    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder); `columns` are the
-    validated table's, `as_of` the run's as-of date (dates that cannot lie after it are quarantined)."""
-    valid_parts, quarantine, refused, files = [], [], [], []
-    unknown: dict[str, list[str]] = {}
+    """Load `ledger` from every accepted region under the raw folder `raw` (a RawFolder): each file is found, read
+    and its headers mapped on its own; then the rows of all files are normalised, looked up in their references
+    (by region and key) and gated at once. `columns` are the validated table's, `as_of` the run's as-of date
+    (dates that cannot lie after it are quarantined)."""
+    with _gc_paused():
+        return _load(ledger, gate, columns, raw, id_hash_key, references, as_of)
+
+
+def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str, references: list[Reference],
+          as_of: dt.date | None) -> LedgerLoad:
+    refused, tables, where = [], [], []  # where: (region code, source file) of each table read
+    unknown_cols: dict[str, list[str]] = {}
     regions, _ = raw.regions()
     for region in regions:
         paths = raw.ledger_files(region, ledger.file_stem) or raw.ledger_files(region, ALSO_IN.get(ledger.name, ""))
@@ -83,48 +108,63 @@ def load_ledger(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key
                             "source_file": raw.relative(paths[0]),
                             "reason": f"both {paths[0].name} and {paths[1].name} exist: keep one"})
             continue
-        path = paths[0]
-        source = raw.relative(path)
+        source = raw.relative(paths[0])
         try:
-            table = read_ledger(path, ledger, source)
+            table = read_ledger(paths[0], ledger, source)
         except LedgerRefused as exc:
             refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
                             "source_file": source, "reason": exc.reason})
             continue
-        parsed = normalise(table, ledger, id_hash_key, as_of)
-        df = _postprocess(ledger, parsed.rows)
-        issues = list(parsed.issues)
-        if df.height:
-            df = df.with_columns(pl.lit(region.code).alias("region_code"), pl.lit(source).alias("source_file"))
-            for ref in references:
-                if ref.column not in df.columns:
-                    continue
-                unknown_ref = unknown_reference(ref.column, ref.keys.get(region.code, set()))
-                header = table.headers.get(ref.column, ref.column)
-                bad = df.filter(unknown_ref).select("source_row", unknown_reference_reason(
-                    header, ref.target, pl.col(ref.column)).alias("reason"), ref.column)
-                issues += [RowIssue(row, ref.column, header, value, "unknown_reference", reason)
-                           for row, reason, value in bad.iter_rows()]
-                df = df.filter(~unknown_ref)
-            good, gate_issues = gate(df, table.headers)
-            issues += gate_issues
-            valid_parts.append(good)
-        quarantine += _issue_rows(issues, region.code, ledger.name, source, table.sheet)
-        bad_rows = len({i.source_row for i in issues})
-        files.append({"region_code": region.code, "ledger": ledger.name, "month": None, "source_file": source,
-                      "sheet": table.sheet, "encoding": table.encoding, "header_row": table.header_row,
-                      "rows_read": parsed.rows_read, "blank_rows": parsed.blank_rows,
-                      "rows_valid": parsed.rows_read - bad_rows, "rows_quarantined": bad_rows,
-                      "unknown_columns": ", ".join(table.unknown_columns) or None})
+        tables.append(table)
+        where.append((region.code, source))
         if table.unknown_columns:
-            unknown[source] = table.unknown_columns
-    valid_parts = [v for v in valid_parts if v.height]
-    valid = (pl.concat(valid_parts, how="vertical_relaxed") if valid_parts
-             else pl.DataFrame(schema={c: pl.Utf8 for c in columns}))
-    return LedgerLoad(
-        valid=valid,
-        quarantine=pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS),
-        refused=pd.DataFrame(refused, columns=REFUSED_COLUMNS),
-        files=pd.DataFrame(files, columns=FILE_COLUMNS),
-        unknown_columns=unknown,
-    )
+            unknown_cols[source] = table.unknown_columns
+    refused = pd.DataFrame(refused, columns=REFUSED_COLUMNS)
+    if not tables:
+        return LedgerLoad(_empty(columns), pd.DataFrame(columns=QUARANTINE_COLUMNS), refused,
+                          pd.DataFrame(columns=FILE_COLUMNS), unknown_cols)
+    codes, sources = [code for code, _ in where], [source for _, source in where]
+    parsed = normalise(tables, ledger, id_hash_key, as_of)
+    df = _postprocess(ledger, parsed.rows).with_columns(by_file(codes).alias("region_code"),
+                                                        by_file(sources).alias("source_file"))
+    issues = [parsed.issues.with_columns(pl.lit(0).alias("_stage"))]
+    for stage, ref in enumerate(references, start=1):
+        if ref.column not in df.columns or not df.height:
+            continue
+        header = by_file([table.headers.get(ref.column, ref.column) for table in tables])
+        df = flag_unknown(df, ref.keys, ref.column, "_unknown")
+        issues.append(df.filter(pl.col("_unknown")).select(
+            "_file", "source_row", pl.lit(ref.column).alias("column"), header.alias("header"),
+            pl.col(ref.column).alias("value"), pl.lit("unknown_reference").alias("rule"),
+            unknown_reference_reason(header, ref.target, pl.col(ref.column)).alias("reason"),
+            pl.lit(stage).alias("_stage")))
+        df = df.filter(~pl.col("_unknown")).drop("_unknown")
+    valid = _empty(columns)
+    if df.height:
+        headers = pl.DataFrame([(source, column, header) for table, source in zip(tables, sources)
+                                for column, header in table.headers.items()],
+                               schema={"source_file": pl.Utf8, "column": pl.Utf8, "header": pl.Utf8}, orient="row")
+        good, gate_issues = gate(df, headers)
+        index = {source: i for i, source in enumerate(sources)}
+        issues.append(gate_issues.select(
+            pl.col("source_file").replace_strict(index, return_dtype=pl.Int64).alias("_file"),
+            pl.exclude("source_file"), pl.lit(len(references) + 1).alias("_stage")))
+        if good.height:
+            valid = good
+    issues = pl.concat([i.cast({"_stage": pl.Int64}) for i in issues]).sort("_file", "_stage", maintain_order=True)
+    sheets = [table.sheet for table in tables]
+    quarantine = issues.select(
+        by_file(codes).alias("region_code"), pl.lit(ledger.name).alias("ledger"), pl.lit(None).alias("month"),
+        by_file(sources).alias("source_file"), by_file(sheets).alias("sheet"), "source_row",
+        pl.col("column").alias("column_name"), pl.col("header").alias("column_header"), "value", "rule", "reason",
+        pl.lit(None, pl.Utf8).alias("elder_id"))
+    bad = dict(issues.group_by("_file").agg(pl.col("source_row").n_unique()).iter_rows())
+    files = pd.DataFrame([{
+        "region_code": code, "ledger": ledger.name, "month": None, "source_file": source, "sheet": table.sheet,
+        "encoding": table.encoding, "header_row": table.header_row, "rows_read": read, "blank_rows": blank,
+        "rows_valid": read - bad.get(i, 0), "rows_quarantined": bad.get(i, 0),
+        "unknown_columns": ", ".join(table.unknown_columns) or None,
+    } for i, ((code, source), table, read, blank) in enumerate(zip(where, tables, parsed.rows_read,
+                                                                    parsed.blank_rows))], columns=FILE_COLUMNS)
+    return LedgerLoad(valid=valid, quarantine=quarantine.to_pandas(), refused=refused, files=files,
+                      unknown_columns=unknown_cols)

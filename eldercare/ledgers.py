@@ -213,8 +213,10 @@ _UNIT = re.compile(r"[（(]\s*(万元|元|分钟|小时)\s*[)）]$")
 _NOISE = re.compile(r"[\s*＊:：]+")
 
 
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def header_key(header: object) -> tuple[str, str | None]:
-    """Normalise a header cell for alias matching; return (key, unit written in the header or None)."""
+    """Normalise a header cell for alias matching; return (key, unit written in the header or None). Cached: the
+    same header cells come back in every region's file."""
     text = _NOISE.sub("", to_halfwidth(str(header))) if header is not None else ""
     m = _UNIT.search(text)
     unit = m.group(1) if m else None

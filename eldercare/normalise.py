@@ -1,4 +1,4 @@
-"""Turn a small ledger's raw cells into typed rows, and every cell that cannot be read into a row issue.
+"""Turn the raw cells of a small ledger's files into typed rows, and every cell that cannot be read into a row issue.
 
 Personal data is transformed here, at load: ID numbers become a keyed hash plus a 6+4 mask, names a mask.
 Nothing downstream of this module ever sees them in clear.
@@ -7,6 +7,7 @@ Nothing downstream of this module ever sees them in clear.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -33,14 +34,19 @@ class RowIssue:
     reason: str
 
 
+ISSUE_SCHEMA = {"_file": pl.Int64, "source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8,
+                "rule": pl.Utf8, "reason": pl.Utf8}
+
+
 @dataclass
 class Normalised:
-    """Typed rows that parsed, the issues of rows that did not, and the blank rows skipped."""
+    """Typed rows that parsed (`_file`: the file's index among the tables given), a frame of the issues of rows that
+    did not (`ISSUE_SCHEMA`, in file, row and column order), and per file the blank rows skipped and records read."""
 
     rows: pl.DataFrame
-    issues: list[RowIssue]
-    blank_rows: int
-    rows_read: int
+    issues: pl.DataFrame
+    blank_rows: list[int]
+    rows_read: list[int]
 
 
 def display_value(value: object, kind: str) -> str | None:
@@ -89,18 +95,20 @@ def parse_cell(kind: str, cell: object, unit: str | None = None,
 UNKNOWN_REFERENCE = "{header}: '{value}' is not in {target}: add it there or correct the code"
 
 
-def unknown_reference(column: str, known) -> pl.Expr:
-    """True where `column` is set but not among the keys `known` (a polars Series or a collection; None = none)."""
-    if known is None:
-        return pl.col(column).is_not_null()
-    values = known if isinstance(known, pl.Series) else sorted(known)
-    return pl.col(column).is_not_null() & ~pl.col(column).is_in(values)
+def unknown_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr) -> pl.Expr:
+    """`UNKNOWN_REFERENCE` as a polars expression of the cell `value` (and of the header, when it varies by file)."""
+    pre, mid, post = re.split("[\x01\x02]", UNKNOWN_REFERENCE.format(header="\x01", value="\x02", target=target))
+    header = pl.lit(header, pl.Utf8) if isinstance(header, str) else header
+    return pl.concat_str([pl.lit(pre), header, pl.lit(mid), value, pl.lit(post)])
 
 
-def unknown_reference_reason(header: str, target: str, value: pl.Expr) -> pl.Expr:
-    """`UNKNOWN_REFERENCE` as a polars expression of the cell `value`."""
-    pre, post = UNKNOWN_REFERENCE.format(header=header, value="\0", target=target).split("\0")
-    return pl.lit(pre) + value + pl.lit(post)
+def flag_unknown(rows: pl.DataFrame, keys: pl.DataFrame, column: str, flag: str) -> pl.DataFrame:
+    """`rows` with `flag`: True where `column` is set but not a key of the row's region in `keys` (a frame of
+    region_code and key) — one join for every region at once, rows kept in their order."""
+    known = (keys.select(pl.col("region_code").cast(pl.Utf8), pl.col(keys.columns[-1]).cast(pl.Utf8).alias(column))
+             .unique().with_columns(pl.lit(True).alias("_known")))
+    return (rows.join(known, on=["region_code", column], how="left", maintain_order="left")
+            .with_columns((pl.col(column).is_not_null() & pl.col("_known").is_null()).alias(flag)).drop("_known"))
 
 
 def after_as_of_reason(header: str, value: object, as_of: dt.date) -> str:
@@ -109,27 +117,50 @@ def after_as_of_reason(header: str, value: object, as_of: dt.date) -> str:
             "a date that cannot be in the future; check it")
 
 
-def _after_as_of(col: Column, value: object, as_of: dt.date | None) -> bool:
-    if as_of is None or value is None or not col.not_after_as_of:
-        return False
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return day > as_of
+def by_file(values: list, dtype=pl.Utf8) -> pl.Expr:
+    """One value per file (its index in `_file`), as an expression over rows: headers, units, region codes."""
+    if len(set(values)) <= 1:
+        return pl.lit(values[0] if values else None, dtype)
+    return pl.col("_file").replace_strict(dict(enumerate(values)), default=None, return_dtype=dtype)
 
 
-def _raw_frame(raw: RawTable, names: list[str]) -> tuple[pl.DataFrame, dict[str, list[int]]]:
-    """The records as one text column per canonical column (plus `source_row` and `_pos`), and per column the
-    positions of formula cells without a value. A workbook's typed cells become text the way a CSV would hold them
-    (the only per-cell Python step, and only for workbooks)."""
-    data: dict[str, list] = {"source_row": raw.row_numbers()}
-    formulas: dict[str, list[int]] = {}
-    for name in names:
-        values = raw.column(name)
-        if not raw.all_text and not all(v is None or type(v) is str for v in values):
-            formulas[name] = [p for p, v in enumerate(values) if isinstance(v, FormulaWithoutValue)]
-            values = [None if isinstance(v, FormulaWithoutValue) else cell_text(v) for v in values]
-        data[name] = values
-    schema = {"source_row": pl.Int64, **{n: pl.Utf8 for n in names}}
-    return pl.DataFrame(data, schema=schema).with_row_index("_pos"), formulas
+def _raw_frame(tables: list[RawTable], names: list[str]) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+    """The records of every file as one text column per canonical column (null where a file lacks it), with
+    `_file`, `source_row`, `_local` (position in its file) and `_pos`, and per column the positions of formula cells
+    without a value. A workbook's typed cells become text the way a CSV would hold them (the only per-cell Python
+    step, and only for workbooks)."""
+    data: dict[str, list] = {"_file": [], "source_row": [], "_local": [], **{n: [] for n in names}}
+    formulas: dict[str, list[int]] = {n: [] for n in names}
+    offset = 0
+    for i, raw in enumerate(tables):
+        n = len(raw.rows)
+        data["_file"] += [i] * n
+        data["source_row"] += raw.row_numbers()
+        data["_local"] += range(n)
+        for name in names:
+            if name not in raw.positions:
+                data[name] += [None] * n
+                continue
+            values = raw.column(name)
+            if not raw.all_text and not all(v is None or type(v) is str for v in values):
+                formulas[name] += [offset + p for p, v in enumerate(values) if isinstance(v, FormulaWithoutValue)]
+                values = [None if isinstance(v, FormulaWithoutValue) else cell_text(v) for v in values]
+            data[name] += values
+        offset += n
+    schema = {"_file": pl.Int64, "source_row": pl.Int64, "_local": pl.Int64, **{n: pl.Utf8 for n in names}}
+    return pl.DataFrame(data, schema=schema).with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64)), formulas
+
+
+def _first_cell(tables: list[RawTable]) -> pl.Expr:
+    """The first cell written in a record, its file's columns taken in their order in that file."""
+    orders: dict[tuple[str, ...], list[int]] = {}
+    for i, raw in enumerate(tables):
+        orders.setdefault(tuple(raw.headers), []).append(i)
+    firsts = [(pl.coalesce([pl.when(fp.text_expr(n).is_not_null()).then(pl.col(n)) for n in order]), files)
+              for order, files in orders.items()]
+    if len(firsts) == 1:
+        return firsts[0][0]
+    return pl.coalesce([pl.when(pl.col("_file").is_in(files)).then(first) for first, files in firsts])
 
 
 def _value_expr(col: Column) -> pl.Expr:
@@ -148,13 +179,11 @@ def _value_expr(col: Column) -> pl.Expr:
     return exprs[col.kind](name)
 
 
-def _money(frame: pl.DataFrame, col: Column, raw: RawTable) -> pl.Series:
+def _money(frame: pl.DataFrame, col: Column, header_unit: pl.Expr) -> pl.Series:
     """Money in 元, parsed once per distinct (cell, unit): amounts repeat, and exact decimal rounding is the scalar
-    parser's; the unit is the row's unit column (funds), else the header's (金额（万元）), else 元."""
-    header_unit = raw.units.get(col.name)
+    parser's; the unit is the row's unit column (funds), else its file's header's (金额（万元）), else 元."""
     unit = (fp.code_expr("unit") if col.name == "amount_yuan" and "unit" in frame.columns else pl.lit(None, pl.Utf8))
-    pairs = frame.select(pl.col(col.name).alias("cell"),
-                         pl.coalesce(unit, pl.lit(header_unit, pl.Utf8)).fill_null("元").alias("unit"))
+    pairs = frame.select(pl.col(col.name).alias("cell"), pl.coalesce(unit, header_unit).fill_null("元").alias("unit"))
     distinct = pairs.unique().filter(pl.col("cell").is_not_null())
     parsed = [formats.parse_money(cell, default_unit=u if u in ("元", "万元") else "元").value
               for cell, u in distinct.iter_rows()]
@@ -162,68 +191,85 @@ def _money(frame: pl.DataFrame, col: Column, raw: RawTable) -> pl.Series:
     return pairs.join(table, on=["cell", "unit"], how="left", maintain_order="left")["value"].alias(col.name)
 
 
-def normalise(raw: RawTable, ledger: Ledger, id_hash_key: str, as_of: dt.date | None = None) -> Normalised:
-    """Parse every record of a raw ledger, column by column (polars); rows with any unreadable cell become issues,
-    the rest typed rows. With `as_of`, a date the contract says cannot lie in the future is an issue when it is
-    after that day. The scalar parsers run only on the cells that fail, to say why."""
-    columns = [c for c in ledger.columns if c.name in raw.headers]
-    names = list(raw.headers)
-    frame, formula_positions = _raw_frame(raw, names)
+def normalise(tables: list[RawTable], ledger: Ledger, id_hash_key: str, as_of: dt.date | None = None) -> Normalised:
+    """Parse every record of a ledger's files at once, column by column (polars); rows with any unreadable cell
+    become issues, the rest typed rows. With `as_of`, a date the contract says cannot lie in the future is an issue
+    when it is after that day. The scalar parsers run only on the cells that fail, to say why."""
+    columns = [c for c in ledger.columns if any(c.name in raw.headers for raw in tables)]
+    names = [c.name for c in columns]
+    order = {name: k for k, name in enumerate(names)}
+    frame, formulas = _raw_frame(tables, names)
     blank_mask = pl.all_horizontal([fp.text_expr(n).is_null() for n in names]) if names else pl.lit(True)
-    blank = frame.filter(blank_mask).height
-    frame = frame.filter(~blank_mask)
-    formulas = {c.name: formula_positions.get(c.name, []) for c in columns}
-    first = pl.coalesce([pl.when(fp.text_expr(n).is_not_null()).then(pl.col(n)) for n in names])
-    frame = frame.with_columns(first.alias("_first"))
-    totals = frame.filter(pl.col("_first").str.replace_many(formats.FULLWIDTH_CHARS, formats.HALFWIDTH_CHARS)
-                          .str.contains(formats.TOTALS_RE))
-    frame = frame.filter(~pl.col("_pos").is_in(totals["_pos"]))
-    issues = [RowIssue(row, None, None, text, "totals_row",
-                       f"totals row ('{text.strip(formats.WHITE_SPACE)}'), not a record: delete it from the ledger")
-              for row, text in totals.select("source_row", "_first").iter_rows()]
-    values = frame.select("_pos", "source_row", *[
-        _money(frame, c, raw) if c.kind == "money" else _value_expr(c) for c in columns])
-    given = frame.select([(fp.text_expr(c.name) if c.kind in ("text", "person_name") else fp.code_expr(c.name))
-                          .is_not_null().alias(c.name) for c in columns])
+    blank_of = dict(frame.filter(blank_mask).group_by("_file").len().iter_rows())
+    blank = [blank_of.get(i, 0) for i in range(len(tables))]
+    frame = frame.filter(~blank_mask).with_columns(_first_cell(tables).alias("_first"))
+    is_total = pl.col("_first").str.replace_many(formats.FULLWIDTH_CHARS, formats.HALFWIDTH_CHARS).str.contains(
+        formats.TOTALS_RE).fill_null(False)
+    frame = frame.with_columns(is_total.alias("_total"))
+    issues = [frame.filter(pl.col("_total")).select(
+        "_file", "source_row", pl.lit(None, pl.Utf8).alias("column"), pl.lit(None, pl.Utf8).alias("header"),
+        pl.col("_first").alias("value"), pl.lit("totals_row").alias("rule"),
+        pl.concat_str([pl.lit("totals row ('"), pl.col("_first").str.strip_chars(formats.WHITE_SPACE),
+                       pl.lit("'), not a record: delete it from the ledger")]).alias("reason"))]
+    frame = frame.filter(~pl.col("_total"))
+    units = {c.name: by_file([raw.units.get(c.name) for raw in tables]) for c in columns if c.kind == "money"}
+    values = frame.select("_pos", "_file", "_local", "source_row", *[
+        _money(frame, c, units[c.name]) if c.kind == "money" else _value_expr(c) for c in columns],
+        *[(fp.text_expr(c.name) if c.kind in ("text", "person_name") else fp.code_expr(c.name))
+          .is_not_null().alias(f"_given_{c.name}") for c in columns])
 
-    def cell_at(pos: int, name: str) -> object:
+    def cell_at(file: int, pos: int, name: str) -> object:
+        raw = tables[file]
         cells, j = raw.rows[pos][1], raw.positions.get(name)
         return cells[j] if j is not None and j < len(cells) else None
 
+    scalar: list[tuple] = []  # issues whose reason the scalar parser gives, cell by cell (failures only)
     for col in columns:
-        header = raw.headers.get(col.name)
-        failed = values.filter((given[col.name] & values[col.name].is_null())
-                               | pl.col("_pos").is_in(sorted(formulas[col.name])))
-        formula_rows = set(formulas[col.name])
-        for pos, number in failed.select("_pos", "source_row").iter_rows():
-            cell = cell_at(pos, col.name)
+        name, given = col.name, pl.col(f"_given_{col.name}")
+        header = by_file([raw.headers.get(name) for raw in tables])
+        formula = pl.col("_pos").is_in(formulas[name])
+        failed = values.filter(given & pl.col(name).is_null() | formula)
+        for file, pos, number, is_formula in failed.select("_file", "_local", "source_row",
+                                                           formula.alias("f")).iter_rows():
+            raw = tables[file]
+            cell, written = cell_at(file, pos, name), raw.headers.get(name)
             shown = display_value(cell, col.kind)
-            if pos in formula_rows:
-                issues.append(RowIssue(number, col.name, header, shown, "formula_without_value",
-                                       f"{header}: {cell!r}; open and save the file in Excel, or type the value"))
+            if is_formula:
+                scalar.append((file, number, name, written, shown, "formula_without_value",
+                               f"{written}: {cell!r}; open and save the file in Excel, or type the value"))
                 continue
-            unit = raw.units.get(col.name)
-            if col.name == "amount_yuan" and "unit" in raw.positions:
-                unit = formats.clean_code(cell_at(pos, "unit")) or unit
+            unit = raw.units.get(name)
+            if name == "amount_yuan" and "unit" in raw.positions:
+                unit = formats.clean_code(cell_at(file, pos, "unit")) or unit
             _, error = parse_cell(col.kind, cell, unit, col.vocabulary)
-            issues.append(RowIssue(number, col.name, header, shown, f"bad_{col.kind}",
-                                   f"{header}: {error or 'cannot be read'}"))
+            scalar.append((file, number, name, written, shown, f"bad_{col.kind}",
+                           f"{written}: {error or 'cannot be read'}"))
         if col.required:
-            missing = values.filter(~given[col.name] & ~pl.col("_pos").is_in(list(formula_rows)))
-            for number, in missing.select("source_row").iter_rows():
-                issues.append(RowIssue(number, col.name, header, None, "missing_required",
-                                       f"{header}: required value is empty"))
+            having = [i for i, raw in enumerate(tables) if name in raw.headers]
+            missing = ~given & ~formula & (pl.col("_file").is_in(having) if len(having) < len(tables) else True)
+            issues.append(values.filter(missing).select(
+                "_file", "source_row", pl.lit(name).alias("column"), header.alias("header"),
+                pl.lit(None, pl.Utf8).alias("value"), pl.lit("missing_required").alias("rule"),
+                (header + pl.lit(": required value is empty")).alias("reason")))
         if col.not_after_as_of and as_of is not None:
-            day = values[col.name].dt.date() if col.kind == "datetime" else values[col.name]
-            future = values.filter(day > as_of)
-            for number, value in future.select("source_row", col.name).iter_rows():
-                issues.append(RowIssue(number, col.name, header, str(value), "after_as_of",
-                                       after_as_of_reason(header, value, as_of)))
-    bad_rows = {i.source_row for i in issues}
-    rows = values.filter(~pl.col("source_row").is_in(list(bad_rows))).drop("_pos")
+            day = pl.col(name).dt.date() if col.kind == "datetime" else pl.col(name)
+            shown = (pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S") if col.kind == "datetime"
+                     else pl.col(name).cast(pl.Utf8))
+            pre, mid, post = re.split("[\x01\x02]", after_as_of_reason("\x01", "\x02", as_of))
+            issues.append(values.filter(day > as_of).select(
+                "_file", "source_row", pl.lit(name).alias("column"), header.alias("header"), shown.alias("value"),
+                pl.lit("after_as_of").alias("rule"),
+                pl.concat_str([pl.lit(pre), header, pl.lit(mid), shown, pl.lit(post)]).alias("reason")))
+    issues.append(pl.DataFrame(scalar, schema=ISSUE_SCHEMA, orient="row"))
+    issues = (pl.concat([i.cast(ISSUE_SCHEMA) for i in issues])
+              .with_columns(pl.col("column").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("_order"))
+              .sort("_file", "source_row", "_order", maintain_order=True).drop("_order"))
+    row_key = pl.col("_file") * (1 << 32) + pl.col("source_row")
+    bad = issues.select(row_key.unique().alias("_key"))["_key"]
+    rows = values.filter(~row_key.is_in(bad)).drop("_pos", "_local", *[f"_given_{c.name}" for c in columns])
     rows = _protect(rows, columns, id_hash_key)
-    issues.sort(key=lambda i: (i.source_row, [c.name for c in columns].index(i.column) if i.column else -1))
-    return Normalised(rows, issues, blank, rows_read=len(raw.rows) - blank)
+    rows_read = [len(raw.rows) - b for raw, b in zip(tables, blank)]
+    return Normalised(rows, issues, blank, rows_read)
 
 
 def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFrame:

@@ -23,19 +23,12 @@ def keyed_hash(value: str, key: str) -> str:
 
 
 def keyed_hashes(values: list[str | None], key: str) -> list[str | None]:
-    """`keyed_hash` of many values (None stays None): the keyed state is prepared once and copied per value."""
+    """`keyed_hash` of many values (None stays None), each with `hmac.digest`: one C call a value, no HMAC object."""
     if not key:
         raise ValueError("keyed_hash needs a non-empty key")
-    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
-    out = []
-    for value in values:
-        if value is None:
-            out.append(None)
-            continue
-        h = base.copy()
-        h.update(value.encode("utf-8"))
-        out.append(h.hexdigest()[:32])
-    return out
+    secret = key.encode("utf-8")
+    return [None if value is None else hmac.digest(secret, value.encode("utf-8"), "sha256").hex()[:32]
+            for value in values]
 
 
 def mask_name(name: str | None) -> str | None:

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +73,15 @@ class RawTable:
     def row_numbers(self) -> list[int]:
         return [number for number, _ in self.rows]
 
+    @functools.cached_property
+    def _columns(self) -> list[tuple]:
+        """The grid transposed at once (in C), short rows padded with None: every column's cells."""
+        return list(itertools.zip_longest(*(cells for _, cells in self.rows)))
+
     def column(self, name: str) -> list:
         """The cells of one canonical column, in row order (None where a short row has no such cell)."""
         j = self.positions[name]
-        return [cells[j] if j < len(cells) else None for _, cells in self.rows]
+        return list(self._columns[j]) if j < len(self._columns) else [None] * len(self.rows)
 
     @property
     def all_text(self) -> bool:
@@ -118,25 +124,45 @@ def read_grids(path: Path, source_file: str) -> list[Grid]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text, encoding = decode_text(path.read_bytes(), source_file)
-        rows = [(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text)), start=1)]
+        rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
         return [Grid(None, rows, encoding)]
     if suffix in (".xlsx", ".xlsm"):
         return _read_workbook(path, source_file)
     raise LedgerRefused(source_file, f"unsupported file type '{suffix}' (expected .xlsx or .csv)")
 
 
+# Cells a workbook opened without cached values shows as they are in both modes (no formula behind them).
+_PLAIN_CELLS = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
+
+
+def _sheet_rows(book, name: str) -> list[tuple[int, list]]:
+    return [(i, list(row)) for i, row in enumerate(book[name].iter_rows(values_only=True), start=1)]
+
+
 def _read_workbook(path: Path, source_file: str) -> list[Grid]:
+    """Every sheet, opened once for its formulas; only a workbook that has formulas is opened a second time for
+    their cached values (a formula saved without one becomes `FormulaWithoutValue`)."""
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise LedgerRefused(source_file, f"not a readable xlsx workbook ({type(exc).__name__})") from None
+    try:
+        sheets = {name: _sheet_rows(formulas, name) for name in formulas.sheetnames}
+    finally:
+        formulas.close()
+    if all(type(v) in _PLAIN_CELLS and not (type(v) is str and v.startswith("="))
+           for rows in sheets.values() for _, cells in rows for v in cells):
+        return [Grid(name, rows) for name, rows in sheets.items()]
     try:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise LedgerRefused(source_file, f"not a readable xlsx workbook ({type(exc).__name__})") from None
     grids = []
     try:
         for name in values.sheetnames:
             rows = []
-            for (i, vrow), frow in zip(enumerate(values[name].iter_rows(values_only=True), start=1),
-                                       formulas[name].iter_rows(values_only=True)):
+            for (i, vrow), (_, frow) in zip(enumerate(values[name].iter_rows(values_only=True), start=1),
+                                            sheets[name]):
                 cells = [
                     FormulaWithoutValue(f) if v is None and isinstance(f, str) and f.startswith("=") else v
                     for v, f in zip(vrow, frow)
@@ -145,7 +171,6 @@ def _read_workbook(path: Path, source_file: str) -> list[Grid]:
             grids.append(Grid(name, rows))
     finally:
         values.close()
-        formulas.close()
     return grids
 
 

@@ -15,10 +15,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, ValidationError
 
-from eldercare.policy import PolicyError, policy_for
+from eldercare.policy import PolicyError, load_defaults, policy_for
 
 REGION_CODE = re.compile(r"^\d{6}$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# libyaml's parser when installed: the same documents and marks as the pure-Python one, 10x faster (600 regions)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RegionRefused(Exception):
@@ -150,12 +152,9 @@ def _numbers(doc: dict, key: str, folder: str, required: tuple[str, ...] = ()) -
     return out
 
 
-# libyaml's safe loader where the wheel has it (it does on the platforms we pin): 600 region.yaml files a run.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_region(folder: Path) -> Region:
-    """Read and check `<folder>/region.yaml`; the folder name must be the region's 6-digit code."""
+def load_region(folder: Path, defaults: dict | None = None) -> Region:
+    """Read and check `<folder>/region.yaml`; the folder name must be the region's 6-digit code. `defaults`: the
+    programme's policy defaults when already loaded (else read here)."""
     label = folder.name
     if not REGION_CODE.match(label):
         raise RegionRefused(label, "folder name is not a 6-digit region code (行政区划代码)")
@@ -200,7 +199,7 @@ def load_region(folder: Path) -> Region:
     if typed.project_period and typed.project_period[1] < typed.project_period[0]:
         raise RegionRefused(label, "region.yaml key 'project_period': the end is before the start")
     try:
-        policy = policy_for(doc, source=f"{label}/region.yaml")
+        policy = policy_for(doc, defaults, source=f"{label}/region.yaml")
     except PolicyError as err:
         raise RegionRefused(label, f"region.yaml key '{err.key}': {err.problem}") from None
     known = lambda model: {k: float(v) for k, v in (model.model_dump() if model else {}).items() if v is not None}  # noqa: E731
@@ -221,9 +220,13 @@ def discover_regions(root: Path) -> tuple[list[Region], list[RegionRefused]]:
     regions, refused = [], []
     if not root.is_dir():
         return regions, [RegionRefused(str(root), "the raw-data folder does not exist")]
+    try:  # read once for every region; when they cannot be read, each region reports it as it always did
+        defaults = load_defaults()
+    except (PolicyError, yaml.YAMLError, OSError):
+        defaults = None
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         try:
-            regions.append(load_region(folder))
+            regions.append(load_region(folder, defaults))
         except RegionRefused as exc:
             refused.append(exc)
     return regions, refused

@@ -20,9 +20,9 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import after_as_of_reason, unknown_reference, unknown_reference_reason
+from eldercare.normalise import after_as_of_reason, flag_unknown, unknown_reference_reason
 from eldercare.readers import LedgerRefused
-from eldercare.visit_reader import TEXT_COLUMNS, read_visit_file
+from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
 ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
 ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
@@ -48,7 +48,8 @@ class MonthLoad:
 def _issues(frame: pl.DataFrame, mask: pl.Expr, column: str | None, header: str | None, value: pl.Expr,
             rule: str, reason: pl.Expr) -> pl.DataFrame:
     return frame.filter(mask).select(
-        pl.col("source_row"), pl.lit(column, pl.Utf8).alias("column"), pl.lit(header, pl.Utf8).alias("header"),
+        *(["_file"] if "_file" in frame.columns else []), pl.col("source_row"), pl.lit(column, pl.Utf8).alias("column"),
+        pl.lit(header, pl.Utf8).alias("header"),
         value.cast(pl.Utf8).alias("value"), pl.lit(rule).alias("rule"), reason.alias("reason"))
 
 
@@ -94,12 +95,21 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
                       as_of: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Typed rows, issues of the unreadable ones (totals rows, bad times/durations, punch times after the run's
     as-of date), and the count of blank rows. Every visit cell is a code or a number: cleaned as codes."""
+    rows, issues, blank = parse_month_frames(text, headers, as_of)
+    return rows, issues, blank.height
+
+
+def parse_month_frames(text: pl.DataFrame, headers: dict[str, str],
+                       as_of: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`parse_month_frame` of the rows of many files at once: with a `_file` column (the file's number) a row is
+    known by (_file, source_row), and the issues and the blank rows (returned as a frame) carry that column."""
     h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
     cells = [c for c in TEXT_COLUMNS if text.schema[c] == pl.Utf8]  # the rest: punch times the reader typed
     clean = text.with_columns([code_expr(c) for c in cells])  # full-width made half-width, stripped, "" -> null
     blank_mask = pl.all_horizontal([pl.col(c).is_null() for c in TEXT_COLUMNS])
-    blank = clean.filter(blank_mask).height
-    if blank:
+    blank = clean.filter(blank_mask).select(*(["_file"] if "_file" in clean.columns else []),
+                                            "source_row")
+    if blank.height:
         clean = clean.filter(~blank_mask)
     # the first cell written in the row; a typed punch time stands in as "" (its text never reads 合计)
     first = pl.coalesce([pl.col(c) if c in cells else pl.when(pl.col(c).is_not_null()).then(pl.lit(""))
@@ -130,7 +140,13 @@ def parse_month_frame(text: pl.DataFrame, headers: dict[str, str],
             issues.append(_issues(typed, ~pl.col("_totals") & (pl.col(parsed) >= limit), c, h[c], shown,
                                   "after_as_of", pl.lit(pre) + shown + pl.lit(post)))
     issues = pl.concat(issues)
-    ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique())) if issues.height else typed
+    if not issues.height:
+        ok = typed
+    elif "_file" in typed.columns:
+        ok = typed.join(issues.select("_file", "source_row").unique(), on=["_file", "source_row"],
+                        how="anti", maintain_order="left")
+    else:
+        ok = typed.filter(~pl.col("source_row").is_in(issues["source_row"].unique()))
     derived = (pl.col("_out") - pl.col("_in")).dt.total_seconds() / 60.0
     recorded = pl.col("_out").is_not_null() & ~pl.col("_unk") | pl.col("_dur").is_not_null()
     rows = ok.with_columns(
@@ -181,57 +197,88 @@ def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series,
     return dups["_idx"], issues
 
 
-def _key_sets(keys: pl.DataFrame, column: str) -> dict[str, pl.Series]:
-    return {code: part[column] for (code,), part in keys.partition_by("region_code", as_dict=True).items()}
+def _read(number: int, path, source: str) -> tuple[VisitFile, pl.DataFrame] | LedgerRefused:
+    """One month file read, its rows labelled with the file's `number` (`_file`: an integer, not 3M strings);
+    a refusal comes back instead of raising.
 
-
-def _read_and_parse(month: dt.date, region_code: str, path, source: str, elders: dict, institutions: dict,
-                    as_of: dt.date | None):
-    """One month file read, parsed and its references looked up; a refusal comes back instead of raising.
-
-    Runs in a worker thread (polars and file reads release the GIL), so two files are read while one is parsed.
+    Runs in a worker thread (polars and file reads release the GIL), so several files are read at once.
     """
     try:
         vf = read_visit_file(path, source)
     except LedgerRefused as exc:
         return exc
-    rows, bad, blank = parse_month_frame(vf.frame, vf.headers, as_of)
-    rows = rows.with_columns(
-        pl.lit(region_code).alias("region_code"), pl.lit(source).alias("source_file"), pl.lit(month).alias("month"),
-        unknown_reference("elder_id", elders.get(region_code)).alias("_unknown_elder"),
-        unknown_reference("institution_id", institutions.get(region_code)).alias("_unknown_institution"))
-    keys = vf.frame.select(pl.lit(source).alias("source_file"), "source_row", code_expr("elder_id"))
-    meta = {"encoding": vf.encoding, "header_row": vf.header_row, "rows_read": vf.frame.height - blank,
-            "blank_rows": blank, "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers}
-    return rows, bad.with_columns(pl.lit(source).alias("source_file")), keys, meta
+    return vf, vf.frame.with_columns(pl.lit(number, pl.Int32).alias("_file"))
+
+
+def _read_all(month: dt.date, jobs: list[tuple]) -> tuple[list[pl.DataFrame], list[dict], list[dict]]:
+    """Every month file of `jobs` read (several at once): their text frames, accounting records and refusals."""
+    texts, files, refused = [], [], []
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        loaded = pool.map(lambda job: _read(job[0], *job[1][1:]), enumerate(jobs))
+        for (code, _, source), result in zip(jobs, loaded):  # in file order
+            if isinstance(result, LedgerRefused):
+                refused.append({"region_code": code, "ledger": "visits", "month": month,
+                                "source_file": source, "reason": result.reason})
+                continue
+            texts.append(result[1])
+            vf = result[0]
+            files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
+                          "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
+                          "rows_read": vf.frame.height, "blank_rows": 0,  # blank rows counted at the parse
+                          "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers})
+    return texts, files, refused
+
+
+def _parse_all(texts: list[pl.DataFrame], files: list[dict], as_of: dt.date | None) -> tuple[list, list, list, list]:
+    """Parse the files' rows together, once per header spelling and cell types (one, in practice: a reason names
+    the header as written): typed rows, issues, blank rows and the elder of every row, per group. `texts` is
+    emptied as it goes, so a month's text is not kept beside its typed rows."""
+    groups: dict[tuple, list[int]] = {}
+    for i, (text, f) in enumerate(zip(texts, files)):
+        groups.setdefault((tuple(f["_headers"].items()), tuple(text.schema.items())), []).append(i)
+    parts, issues, blanks, keys = [], [], [], []
+    for group in groups.values():
+        text = pl.concat([texts[i] for i in group]) if len(group) > 1 else texts[group[0]]
+        for i in group:
+            texts[i] = None
+        rows, bad, blank = parse_month_frames(text, files[group[0]]["_headers"], as_of)
+        keys.append(text.select("_file", "source_row", code_expr("elder_id")))
+        parts.append(rows)
+        issues.append(bad)
+        blanks.append(blank)
+    return parts, issues, blanks, keys
 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame, failures: Failures,
                columns: list[str], as_of: dt.date | None = None) -> MonthLoad:
     """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id).
-    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date."""
-    parts, issues, refused, files, keys = [], [], [], [], []
+    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date. Files are read one
+    by one; their rows are parsed, looked up and gated together (once per distinct header spelling)."""
     regions, _ = raw.regions()
     # sorted by (region, file) so that the rows concatenated below are in (region, file, row) order
     jobs = sorted(((region.code, path, raw.relative(path)) for region in regions for path in raw.visit_files(region, month)),
                   key=lambda job: (job[0], job[2]))
-    elders, institutions = _key_sets(elder_keys, "elder_id"), _key_sets(institution_keys, "institution_id")
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        loaded = pool.map(lambda job: _read_and_parse(month, *job, elders, institutions, as_of), jobs)
-        for (code, _, source), result in zip(jobs, loaded):  # in file order, whatever order the threads finish
-            if isinstance(result, LedgerRefused):
-                refused.append({"region_code": code, "ledger": "visits", "month": month,
-                                "source_file": source, "reason": result.reason})
-                continue
-            rows, bad, file_keys, meta = result
-            parts.append(rows)
-            issues.append(bad)
-            keys.append(file_keys)
-            files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
-                          "sheet": None, **meta})
+    texts, files, refused = _read_all(month, jobs)
+    parts, issues, blanks, keys = _parse_all(texts, files, as_of)
+    source_of = pl.col("_file").replace_strict(dict(enumerate(job[2] for job in jobs)), return_dtype=pl.Utf8)
+    region_of_file = pl.col("_file").replace_strict(dict(enumerate(job[0] for job in jobs)), return_dtype=pl.Utf8)
+    blank_of = (dict(pl.concat(blanks).group_by(source_of.alias("source_file")).len().iter_rows())
+                if blanks else {})
+    for f in files:
+        f["blank_rows"] = blank_of.get(f["source_file"], 0)
+        f["rows_read"] -= f["blank_rows"]
+    if issues:  # each file's issues in the order its own parse gives them
+        issues = [pl.concat(issues).sort("_file", maintain_order=True).with_columns(source_of.alias("source_file"))]
     empty_issues = pl.DataFrame(schema={"source_file": pl.Utf8, **ISSUE_SCHEMA})
     if parts:
-        rows = pl.concat(parts, how="diagonal_relaxed").with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
+        rows = pl.concat(parts, how="diagonal_relaxed")
+        if len(parts) > 1:
+            rows = rows.sort("_file", maintain_order=True)
+        rows = rows.with_columns(region_of_file.alias("region_code"), source_of.alias("source_file"),
+                                 pl.lit(month).alias("month")).drop("_file")
+        rows = flag_unknown(rows, elder_keys, "elder_id", "_unknown_elder")
+        rows = flag_unknown(rows, institution_keys, "institution_id", "_unknown_institution")
+        rows = rows.with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
         headers = files[0]["_headers"] if files else {}
         h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
         ref_issues = pl.concat([
@@ -263,7 +310,8 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
     region_of = {f["source_file"]: f["region_code"] for f in files}
     if keys:  # the elder a quarantined row was about, so person-months can show it beside their counts
         keys = pl.concat(keys)
-        keys = keys.filter(pl.col("source_row").is_in(quarantine["source_row"].unique()))  # 3M rows -> a few
+        keys = (keys.filter(pl.col("source_row").is_in(quarantine["source_row"].unique()))  # 3M rows -> a few
+                .select(source_of.alias("source_file"), "source_row", "elder_id"))
         quarantine = quarantine.join(keys, on=["source_file", "source_row"], how="left")
     else:
         quarantine = quarantine.with_columns(pl.lit(None, pl.Utf8).alias("elder_id"))
