@@ -11,7 +11,7 @@ import dagster as dg
 import pandas as pd
 import polars as pl
 
-from assets.run_context import run_as_of
+from assets.run_context import run_latest_row_date
 from assets.metadata import column_schema, load_metadata
 from checks.gate import gate_rows, polars_failures
 from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
@@ -96,7 +96,7 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
             con.execute(ledger.validated.ddl())
             references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
         load = load_ledger(ledger, lambda df, headers: gate_rows(df, POLARS_SCHEMAS[name], headers, ledger.key),
-                           ledger.validated.columns, raw_folder, id_hash_key.key, references, run_as_of(context))
+                           ledger.validated.columns, raw_folder, id_hash_key.key, references, run_latest_row_date(context))
         with warehouse.transaction() as con:
             replace_slice(con, f"validated.{name}", load.valid)
             replace_slice(con, "quarantine.rows", load.quarantine, "ledger = ? and month is null", [name])
@@ -123,7 +123,7 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     Unknown elders, duplicate punches, check-out before check-in and records of another month are quarantined.
     """
     months = [dt.date.fromisoformat(key[:10]) for key in context.partition_keys]  # the monthly partitions' starts
-    as_of = run_as_of(context)
+    as_of = run_latest_row_date(context)  # the tag, else the day the run was made: never a month end
     with warehouse.connect() as con:
         con.execute(VISITS.validated.ddl())
         elders = pl.from_arrow(con.sql("select region_code, elder_id from validated.elders").to_arrow_table())

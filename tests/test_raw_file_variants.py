@@ -98,7 +98,7 @@ def region_run(tmp_path_factory):
     refused_region.mkdir()
     (refused_region / "region.yaml").write_text('region_code: "370397"\nname: 缺键区\n', encoding="utf-8")
     warehouse = base / "wh.duckdb"
-    result = materialize_range(raw, warehouse, "2022-07-01", "2022-08-01", selection=ALL_ASSETS)
+    result = materialize_range(raw, warehouse, "2022-07-01", "2022-08-01", selection=ALL_ASSETS, as_of="2022-08-31")
     return warehouse, result
 
 
@@ -185,3 +185,23 @@ def test_checks_name_the_refused_file_and_why(region_run):
         "rename it, e.g. 2022-07.csv")
     assert meta[("validated/regions", "regions_accepted")].value == (
         "370397/region.yaml: region.yaml key 'project_year' is missing (and 1 more)")
+
+
+def test_rerunning_an_old_month_keeps_later_rows_and_visits_across_its_last_midnight(tmp_path):
+    """No as-of tag: a re-run of July (made today) is not "as of 31 July" for the ledgers it rebuilds whole, and a
+    visit from 31 July 23:30 to 1 August 00:20 belongs to July."""
+    raw, folder = tmp_path / "raw", tmp_path / "raw" / CODE
+    folder.mkdir(parents=True)
+    (folder / "region.yaml").write_text(REGION_YAML, encoding="utf-8")
+    _csv(folder / "institutions.csv", [["机构编号", "机构名称", "计划床位数"], ["JG001", "期颐堂", 3]])
+    _csv(folder / "elders.csv", [["服务对象编号", "身份证号", "姓名", "经济困难类型", "能力等级", "服务机构", "服务类型", "纳入日期"],
+                                 ["E001", _id(1), "张三华", "低保", "重度失能", "JG001", "两者", "2022-06-01"]])
+    _csv(folder / "status_events.csv", [["服务对象编号", "变更类型", "变更日期", "说明"], ["E001", "去世", "2022-09-15", "病故"]])
+    _csv(folder / "visits" / "2022-07.csv", [
+        ["服务记录编号", "服务对象编号", "服务机构", "护理员编号", "服务项目", "签到时间", "签退时间", "服务时长"],
+        ["V1", "E001", "JG001", "C1", "生活照料", "2022-07-31 23:30:00", "2022-08-01 00:20:00", "50分钟"]])
+    warehouse = tmp_path / "wh.duckdb"
+    materialize_range(raw, warehouse, "2022-07-01", selection=ALL_ASSETS)
+    assert query(warehouse, "select rule from quarantine.rows") == []
+    assert query(warehouse, "select count(*) from validated.status_events") == [(1,)]
+    assert query(warehouse, "select visit_id from validated.visits") == [("V1",)]
