@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # Policy defaults (config/policy_defaults.yaml) and the generated regions' minimums, as B's constants.
 MIN_VISITS, MIN_MINUTES, MIN_MEDICAL = 15, 900, 2
@@ -256,8 +257,8 @@ def _ratio(num: str, den: str) -> str:
 def load_sql(raw: Path, month: str, fmt: str, key: str) -> list[str]:
     """The statements of the load: raw → rules → valid tables and quarantine, in one transaction."""
     first = f"{month}-01"
-    y, m = map(int, month.split("-"))
-    as_of = (dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()  # the month end
+    # A's bound without an as-of tag: the day the run is made, in Beijing (eldercare/as_of.py latest_row_date)
+    as_of = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     pattern = f"{raw}/*/visits/{month}.{fmt}"
     visits = (f"read_parquet('{pattern}', filename = true)" if fmt == "parquet"
               else f"read_csv('{pattern}', filename = true, all_varchar = true)")
