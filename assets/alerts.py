@@ -12,6 +12,7 @@ import dagster as dg
 import polars as pl
 
 from assets.run_context import run_as_of
+from eldercare.as_of import run_months
 from assets.metadata import column_schema
 from checks.alert_checks import (check_specs, elders_at_risk, person_times_at_risk, shortfalls_missed,
                                  target_expected, validate)
@@ -190,7 +191,8 @@ def backtest(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse
     """Every closed month of metrics.elder_months (ended on or before the as-of date) replayed: the alert as it stood
     on policy alerts.backtest_days (10, 15, 20) for each margin of alerts.backtest_margins, against the month's final
     verdicts — shortfalls caught, missed, false alarms (alerted, in scope, not short) and alerted elders who left scope
-    later in the month. Evidence for choosing alerts.margin. Replaces alerts.backtest whole.
+    later in the month. Evidence for choosing alerts.margin. Replays the run's months and any closed month not yet
+    replayed, and replaces those months' rows (a re-run of June does not replay the whole project period again).
     """
     as_of = run_as_of(context)
     rules = region_rules(raw_folder)
@@ -198,13 +200,18 @@ def backtest(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse
         con.execute("create schema if not exists alerts")
         con.execute(table_ddl(BacktestRow.to_schema(), "alerts.backtest"))
         elders, events = _ledgers(con)
-        months = [m for (m,) in con.execute(
+        closed = [m for (m,) in con.execute(
             "select distinct month from metrics.elder_months where month + interval 1 month <= ? + interval 1 day "
             "order by 1", [as_of]).fetchall()]
+        done = {m for (m,) in con.execute("select distinct month from alerts.backtest").fetchall()}
+        asked = run_months(context.run.tags)
+        months = [m for m in closed if asked is None or m in asked or m not in done]
         rows, contract = validate("backtest", replay(con, months, elders, events, rules.policies,
                                                       rules.visit_rules, rules.alerts))
     with warehouse.transaction() as con:
-        replace_slice(con, "alerts.backtest", rows)
+        replace_slice(con, "alerts.backtest", rows, "month in (select unnest(?::DATE[]))", [months])
+        # months no longer closed or no longer in metrics.elder_months leave the table
+        con.execute("delete from alerts.backtest where month not in (select unnest(?::DATE[]))", [closed])
     summary = backtest_summary(rows) if rows.height else rows
     return dg.MaterializeResult(check_results=[contract, shortfalls_missed(rows)],
                                 metadata={"as_of": as_of.isoformat(), "dagster/row_count": rows.height,

@@ -54,3 +54,20 @@ def latest_row_date(tags: Mapping[str, str], created: dt.datetime | None = None)
     if tags.get(AS_OF_TAG):
         return as_of_date(tags, created)
     return as_of_date({}, created)
+
+
+def run_months(tags: Mapping[str, str]) -> list[dt.date] | None:
+    """The first days of the months a run covers, from its partition tags; None for a run of no partition."""
+    start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    end = tags.get("dagster/asset_partition_range_end") or start
+    if not start:
+        return None
+    try:
+        first, last = dt.date.fromisoformat(start[:10]).replace(day=1), dt.date.fromisoformat(end[:10]).replace(day=1)
+    except ValueError:
+        return None
+    out = []
+    while first <= last:
+        out.append(first)
+        first = (first + dt.timedelta(days=32)).replace(day=1)
+    return out

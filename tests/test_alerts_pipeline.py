@@ -85,3 +85,24 @@ def test_one_call_list_per_institution_with_masked_names_most_urgent_first(july)
         assert re.fullmatch(r".\*.*", row[2]), row[2]  # 张*华: masked
     text = " ".join(str(c) for r in wb["本月预警"].iter_rows(values_only=True) for c in r if c is not None)
     assert not re.search(r"\d{17}[\dXx]", text)  # no ID number
+
+
+def test_a_rerun_replays_only_its_months_and_keeps_the_others(july, tmp_path):
+    """Re-running July (as of 31 August) replays July and the months never replayed, not the whole period again;
+    June's rows, replayed by the first run, stay as they were."""
+    import shutil
+    warehouse, _, _ = july
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(warehouse, copy)
+    before = query(copy, "select * from alerts.backtest where month = DATE '2022-06-01' order by all")
+    raw = warehouse.parent / "raw"
+    result = dg.materialize(
+        [a for a in ALERT_ASSETS if a.key == dg.AssetKey(["alerts", "backtest"])],
+        resources={**resources_for(raw, copy), "exports_folder": ExportsFolder(path=str(tmp_path / "x"))},
+        tags={"dagster/partition": "2022-07-01", "eldercare/as_of": "2022-08-31"}, raise_on_error=False)
+    assert result.success
+    mat = result.get_asset_materialization_events()[0].materialization
+    assert mat.metadata["months_replayed"].value == 1  # July, now closed; June was already replayed
+    assert query(copy, "select * from alerts.backtest where month = DATE '2022-06-01' order by all") == before
+    assert query(copy, "select distinct month from alerts.backtest order by 1") == \
+        [(dt.date(2022, 6, 1),), (dt.date(2022, 7, 1),)]

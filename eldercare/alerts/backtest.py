@@ -50,11 +50,13 @@ def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.D
              rules: Mapping[str, AlertRules]) -> pl.DataFrame:
     """Per region × closed month × replay day × margin: shortfalls, alerts, caught, missed, false alarms.
 
-    One set-based pace query per (month, day) covers every region, elder and margin at once.
+    One set-based pace query per (month, day) covers every region, elder and margin at once; each month is scored
+    before the next is replayed, so memory holds one month's paces whatever the number of months.
     """
     margins = {code: sorted({*r.backtest_margins, r.margin}) for code, r in rules.items()}
-    grid, paces = [], []
-    for month in months:
+    scored = []
+    for month in months:  # scored month by month: one month's replayed paces in memory at a time
+        grid, paces = [], []
         for day in sorted({d for r in rules.values() for d in r.backtest_days}):
             codes = [c for c, r in rules.items() if day in r.backtest_days and c in policies]
             as_of = month + dt.timedelta(days=day - 1)
@@ -65,17 +67,19 @@ def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.D
                          .with_columns(pl.lit(day, pl.Int64).alias("day")))
             grid += [{"region_code": c, "month": month, "day": day, "margin": m, "policy_margin": m == rules[c].margin}
                      for c in codes for m in margins[c]]
-    if not grid:
+        if not grid:
+            continue
+        con.register("bt_grid", pl.DataFrame(grid, schema={k: SCHEMA[k] for k in
+                                                           ("region_code", "month", "day", "margin", "policy_margin")}))
+        con.register("bt_pace", pl.concat(paces))
+        try:
+            scored.append(pl.from_arrow(con.sql(SCORE_SQL.replace("{alerted}", str(ALERTED))).to_arrow_table()))
+        finally:
+            con.unregister("bt_grid")
+            con.unregister("bt_pace")
+    if not scored:
         return pl.DataFrame(schema=SCHEMA)
-    con.register("bt_grid", pl.DataFrame(grid, schema={k: SCHEMA[k] for k in
-                                                       ("region_code", "month", "day", "margin", "policy_margin")}))
-    con.register("bt_pace", pl.concat(paces))
-    try:
-        out = pl.from_arrow(con.sql(SCORE_SQL.replace("{alerted}", str(ALERTED))).to_arrow_table())
-    finally:
-        con.unregister("bt_grid")
-        con.unregister("bt_pace")
-    return out.select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
+    return pl.concat(scored).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
 
 
 def backtest_summary(table: pl.DataFrame) -> pl.DataFrame:

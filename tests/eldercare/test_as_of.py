@@ -52,3 +52,12 @@ def test_rows_are_bounded_by_the_tag_or_the_day_the_run_was_made_never_the_parti
     assert latest_row_date({"dagster/partition": "2022-03-01"}, made) == dt.date(2022, 11, 30)
     assert latest_row_date({"eldercare/as_of": "2022-06-30", "dagster/partition": "2022-03-01"}, made) \
         == dt.date(2022, 6, 30)
+
+
+def test_run_months_from_partition_tags():
+    from eldercare.as_of import run_months
+    assert run_months({"dagster/asset_partition_range_start": "2022-11-01",
+                       "dagster/asset_partition_range_end": "2023-01-01"}) == \
+        [dt.date(2022, 11, 1), dt.date(2022, 12, 1), dt.date(2023, 1, 1)]
+    assert run_months({"dagster/partition": "2022-06-01"}) == [dt.date(2022, 6, 1)]
+    assert run_months({}) is None  # a run of no partition: every month
