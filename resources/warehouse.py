@@ -82,12 +82,16 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = DEFAULT_WAREHOUSE
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
+    # DuckDB's buffer cache for the run's open file (it spills to disk beyond it): without a limit it keeps up to
+    # 80% of RAM cached across the whole run.
+    memory_limit: str = "3GB"
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Open the file once for the run: every step's connection is a cursor on it (opening the file costs tens
         of milliseconds, hundreds of times a run). Runs are one process, so no other process is kept out longer."""
         self._run_connection = self._open(read_only=False)
+        self._run_connection.execute("SET memory_limit = ?", [self.memory_limit])
         self._run_connection.execute(AUDIT_DDL)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

@@ -15,19 +15,23 @@ from eldercare.exports.settings import DataDocs
 
 # Per institution-month visit aggregates, computed in DuckDB from validated.visits (one row per institution-month).
 INSTITUTION_MONTHS_SQL = """
+with agg as (
 select v.region_code, v.institution_id, strftime(v.month, '%Y-%m') as month,
        count(*) as visits,
        count(distinct v.elder_id) as elders,
        count(*) / count(distinct v.elder_id) as visits_per_elder_month,
        avg(case when v.checkout_at is null then 1.0 else 0.0 end) as open_punch_share,
        avg(case when v.duration_recorded then 0.0 else 1.0 end) as unrecorded_time_share,
-       median(v.duration_min) filter (where v.duration_recorded) as median_visit_minutes,
-       quantile_cont(v.duration_min, 0.05) filter (where v.duration_recorded) as p05_visit_minutes,
-       quantile_cont(v.duration_min, 0.95) filter (where v.duration_recorded) as p95_visit_minutes,
+       -- the three quantiles in one aggregate: one copy of the durations held, not three (12 months: 36M rows)
+       quantile_cont(v.duration_min, [0.5, 0.05, 0.95]) filter (where v.duration_recorded) as q,
        avg(case when v.duration_recorded and v.duration_min < r.short_visit_minutes then 1.0 else 0.0 end)
            as short_visit_share
 from validated.visits v join _dd_regions r using (region_code)
-group by all order by 1, 2, 3
+group by all)
+select region_code, institution_id, month, visits, elders, visits_per_elder_month, open_punch_share,
+       unrecorded_time_share, q[1] as median_visit_minutes, q[2] as p05_visit_minutes, q[3] as p95_visit_minutes,
+       short_visit_share
+from agg order by 1, 2, 3
 """
 # Every month of each region's evaluation window with its visit count (0 where none arrived).
 WINDOW_MONTHS_SQL = """
