@@ -386,7 +386,7 @@ def scale_values(cases: list[dict], extra: list[dict], manifests: dict, args) ->
     if len(pair) == 2:
         v["RATIO_600_42"] = f"{pair[1]['a_wall'] / pair[0]['a_wall']:.2f}"
     for e in extra:
-        key = "BACKFILL" if "backfill" in e["label"] else "RERUN"
+        key = "RERUN" if "re-run" in e["label"] else "BACKFILL"  # the re-run's label names the backfill too
         v.update({f"A_{key}": f"{e['wall']:.1f}", f"RSS_{key}": _gib(e["peak_rss"])})
     if "A_BACKFILL" in v:
         v["BACKFILLS_PER_WINDOW"] = f"{window / float(v['A_BACKFILL']):,.0f}"
