@@ -14,9 +14,8 @@ from eldercare.exports.indicators import MISSING_TABLE
 WIDTH = 9
 HEADER = ["一级指标", "二级指标", "三级指标", "分值", "得分", "计算得分", "评议/调整得分", "评分规则与依据", "状态"]
 TOTAL_LEVELS = ("total", "总分", "合计")
-# scores.indicator_scores.status as printed
-STATUS_LABELS = {"computed": "数据计算", "judged": "评议打分", "overridden": "调整（覆盖计算值）", "override": "调整（覆盖计算值）",
-                 "missing": "未评分", "not_computable": "不可计算"}
+# scores.indicator_scores.status as printed (the statuses of eldercare.rubrics.engine.STATUSES)
+STATUS_LABELS = {"scored": "数据计算", "judged": "评议打分", "overridden": "调整（覆盖计算值）", "not_scored": "未评分"}
 SCORE_COLUMNS = ["rubric", "subject", "level1", "level2", "indicator", "max_points", "computed", "judged", "override",
                  "final", "rule", "inputs", "evidence", "status"]
 TOTAL_COLUMNS = ["rubric", "subject", "level", "points", "max_points", "grade", "veto"]

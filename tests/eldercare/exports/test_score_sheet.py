@@ -44,3 +44,9 @@ def test_tables_missing(tmp_path):
     ws = wb["项目（周村区）"]
     assert ws["A4"].value == "not computable: 尚未计算 (table missing)"
     assert wb["调整与偏离"]["A3"].value == "not computable: 尚未计算 (table missing)"
+
+
+def test_every_score_status_is_printed_in_chinese():
+    from eldercare.exports.score_sheet import STATUS_LABELS
+    from eldercare.rubrics.engine import STATUSES
+    assert set(STATUS_LABELS) == set(STATUSES)  # a raw English status never reaches the 得分表
