@@ -29,7 +29,7 @@ ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "v
                 "reason": pl.Utf8}
 HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
 # The rule gate (checks.gate.polars_failures with the visit schema): rows, headers -> issues with `_pos`.
-Failures = Callable[[pl.DataFrame, dict[str, str]], pl.DataFrame]
+Failures = Callable[[pl.DataFrame, "dict[str, str] | pl.DataFrame"], pl.DataFrame]
 # Month files read and parsed at once: one more than the cores, so reading one file overlaps parsing another.
 READERS = min(4, (os.cpu_count() or 1) + 1)
 
@@ -163,16 +163,22 @@ def parse_month_frames(text: pl.DataFrame, headers: dict[str, str],
     return rows, issues, blank
 
 
-def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, header: str, target: str) -> pl.DataFrame:
+def _header(per_file: dict[str, dict[str, str]], column: str) -> pl.Expr:
+    """The column's header as written in each row's own file (source_file -> column -> header)."""
+    return pl.col("source_file").replace_strict({f: h[column] for f, h in per_file.items()}, default=HEADERS[column],
+                                                return_dtype=pl.Utf8)
+
+
+def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, per_file: dict, target: str) -> pl.DataFrame:
     """Rows flagged in `unknown` (their `column` is set but not among the region's keys), as issues with `_idx`."""
     return rows.filter(pl.col(unknown)).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
-        pl.lit(header).alias("header"), pl.col(column).alias("value"), pl.lit("unknown_reference").alias("rule"),
-        unknown_reference_reason(header, target, pl.col(column))
-        .alias("reason"))
+        _header(per_file, column).alias("header"), pl.col(column).alias("value"),
+        pl.lit("unknown_reference").alias("rule"),
+        unknown_reference_reason(_header(per_file, column), target, pl.col(column)).alias("reason"))
 
 
-def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series, pl.DataFrame]:
+def _duplicate_issues(candidates: pl.DataFrame, header: pl.Expr) -> tuple[pl.Series, pl.DataFrame]:
     """Among rows that passed every other rule, keep the first copy of each visit id (by file, row); the others'
     `_idx` and their issues. `candidates` holds at least every passing row whose (region, visit id) is repeated.
     """
@@ -191,7 +197,7 @@ def _duplicate_issues(candidates: pl.DataFrame, header: str) -> tuple[pl.Series,
               .otherwise(pl.lit("visit id reused with different content; first used on row "))
               + pl.col("_first_row").cast(pl.Utf8) + pl.lit(": remove or renumber this copy"))
     issues = d.select(pl.col("source_file"), pl.col("source_row"), pl.lit("visit_id").alias("column"),
-                      pl.lit(header).alias("header"), pl.col("visit_id").alias("value"),
+                      header.alias("header"), pl.col("visit_id").alias("value"),
                       pl.when(same).then(pl.lit("duplicate_punch")).otherwise(pl.lit("duplicate_key")).alias("rule"),
                       reason.alias("reason"))
     return dups["_idx"], issues
@@ -279,21 +285,22 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         rows = flag_unknown(rows, elder_keys, "elder_id", "_unknown_elder")
         rows = flag_unknown(rows, institution_keys, "institution_id", "_unknown_institution")
         rows = rows.with_row_index("_idx").with_columns(pl.col("_idx").cast(pl.Int64))
-        headers = files[0]["_headers"] if files else {}
-        h = {c: headers.get(c, HEADERS[c]) for c in TEXT_COLUMNS}
+        # each file's headers as written: a reason names the header of the row's own file
+        per_file = {f["source_file"]: {c: f["_headers"].get(c, HEADERS[c]) for c in TEXT_COLUMNS} for f in files}
+        header_frame = pl.DataFrame([(f, c, h) for f, hs in per_file.items() for c, h in hs.items()],
+                                    schema={"source_file": pl.Utf8, "column": pl.Utf8, "header": pl.Utf8}, orient="row")
         ref_issues = pl.concat([
-            _reference_issues(rows, "_unknown_elder", "elder_id", h["elder_id"], "服务对象台账 (elders)"),
-            _reference_issues(rows, "_unknown_institution", "institution_id", h["institution_id"],
-                              "服务机构 (institutions)"),
+            _reference_issues(rows, "_unknown_elder", "elder_id", per_file, "服务对象台账 (elders)"),
+            _reference_issues(rows, "_unknown_institution", "institution_id", per_file, "服务机构 (institutions)"),
         ])
         rows = rows.drop("_unknown_elder", "_unknown_institution")
         # The gate sees every row, so a row's every failure is listed; rows with unknown references then drop out.
-        gate_issues = failures(rows, h)  # `_pos` is the row's position, i.e. its `_idx`
+        gate_issues = failures(rows, header_frame)  # `_pos` is the row's position, i.e. its `_idx`
         ok = ~pl.col("_idx").is_in(pl.concat([gate_issues["_pos"], ref_issues["_idx"]]).unique())
         # Rows are in (region, file, row) order by construction, and filters keep it: no 3M-row sort or copy
         # until the one filter that makes the valid rows.
         repeated = rows.filter(ok & pl.struct("region_code", "visit_id").is_duplicated())
-        dup_idx, dup_issues = _duplicate_issues(repeated, h["visit_id"])
+        dup_idx, dup_issues = _duplicate_issues(repeated, _header(per_file, "visit_id"))
         gate_issues = gate_issues.with_columns(rows["source_file"].gather(gate_issues["_pos"]).alias("source_file"),
                                                rows["source_row"].gather(gate_issues["_pos"]).alias("source_row"))
         issues += [ref_issues.drop("_idx"), gate_issues.select(empty_issues.columns), dup_issues]

@@ -76,3 +76,31 @@ def test_many_regions_at_once_each_issue_names_its_own_file_and_region(tmp_path)
     assert q.value.iloc[1] == "110105********0021"  # masked in quarantine
     assert elders.files.rows_read.sum() == len(elders.valid) + elders.files.rows_quarantined.sum()
     assert pl.Series(elders.valid["name_masked"]).to_list() == ["张*", "王*"]
+
+
+def test_visit_reasons_name_the_header_of_the_rows_own_file(tmp_path):
+    """Two regions, two spellings of the visit id (服务记录编号 / 工单号): a duplicate and an unknown institution in the
+    second region's file are reported under that file's own headers, not the first file's."""
+    from checks.gate import polars_failures
+    from checks.schemas import VISIT_SCHEMA
+    from eldercare.ledgers import VISITS
+    from eldercare.visit_loader import load_month
+
+    rows = [["V1", "E1", "JG001", "C1", "生活照料", "2022-07-01 08:00:00", "2022-07-01 09:00:00", "60分钟"],
+            ["V1", "E1", "JG001", "C1", "生活照料", "2022-07-01 08:00:00", "2022-07-01 09:00:00", "60分钟"],
+            ["V2", "E1", "JG009", "C1", "生活照料", "2022-07-02 08:00:00", "2022-07-02 09:00:00", "60分钟"]]
+    tail = ["服务对象编号", "服务机构", "护理员编号", "服务项目", "签到时间", "签退时间", "服务时长"]
+    for code, first in (("370301", "服务记录编号"), ("370302", "工单号")):
+        (_region(tmp_path, code) / "visits").mkdir()
+        _csv(tmp_path / code / "visits" / "2022-07.csv", [[first, *tail], *rows])
+    keys = pl.DataFrame({"region_code": ["370301", "370302"], "elder_id": ["E1", "E1"]})
+    institutions = pl.DataFrame({"region_code": ["370301", "370302"], "institution_id": ["JG001", "JG001"]})
+    load = load_month(dt.date(2022, 7, 1), RawFolder(path=str(tmp_path)), keys, institutions,
+                      lambda df, headers: polars_failures(df, VISIT_SCHEMA, headers), VISITS.validated.columns,
+                      dt.date(2022, 12, 31))
+    got = sorted(load.quarantine.select("region_code", "rule", "column_header").iter_rows())
+    assert got == [("370301", "duplicate_punch", "服务记录编号"), ("370301", "unknown_reference", "服务机构"),
+                   ("370302", "duplicate_punch", "工单号"), ("370302", "unknown_reference", "服务机构")]
+    reasons = load.quarantine.filter(pl.col("region_code") == "370302")["reason"].to_list()
+    assert not any("服务记录编号" in r for r in reasons)
+    assert load.valid.height == 2  # V1 once in each region
