@@ -56,6 +56,18 @@ def _regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, exports_f
     return regions, [r for r in regions if r.code in chosen]
 
 
+def _indicators(figures: pd.DataFrame | None, regions: list) -> dict[str, pd.DataFrame]:
+    """Each region's 12 indicators (indicators.indicator_table's frame), joined for all of them at once."""
+    codes = [r.code for r in regions]
+    split = sources.by_region(indicator_tables(figures, {r.code: r.settings for r in regions}), codes)
+    return {code: split[code].drop(columns="region_code").reset_index(drop=True) for code in codes}
+
+
+def _nothing_to_write(as_of) -> dg.MaterializeResult:
+    """No region gets files in this run (files.regions: none): the warehouse tables are not read for nothing."""
+    return dg.MaterializeResult(metadata={**_written({}), "as_of": as_of.isoformat()})
+
+
 def _tables(warehouse: Warehouse, names: list[str]) -> tuple[set[str], dict[str, pd.DataFrame | None]]:
     with warehouse.connect(read_only=False) as con:
         have = sources.tables(con)
@@ -87,11 +99,10 @@ def declaration(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareho
         for problem in declaration_problems(region.settings):
             context.log.warning(f"{region.code} region.yaml: {problem}")
             problems.append(f"{region.code}: {problem}")
-    tables = sources.by_region(indicator_tables(t[sources.FIGURES], {r.code: r.settings for r in with_files}),
-                               [r.code for r in with_files])
+    tables = _indicators(t[sources.FIGURES], with_files)
     for region in with_files:
         header = declaration_header(region)
-        table = tables[region.code].drop(columns="region_code").reset_index(drop=True)
+        table = tables[region.code]
         path = files.export_path(exports_folder.root, region.code, region.name, "declaration", exports_folder.internal)
         paths[region.code] = write_declaration(path, header, table, as_of)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
@@ -106,17 +117,18 @@ def self_evaluation(context: dg.AssetExecutionContext, raw_folder: RawFolder, wa
     config/exports.yaml `self_evaluation`."""
     as_of = run_as_of(context)
     rules = exports_folder.settings().self_evaluation
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    if not with_files:
+        return _nothing_to_write(as_of)
     _, t = _tables(warehouse, [sources.FIGURES])
     missing = _missing(context, t)
     paths = {}
-    _, with_files = _regions(context, raw_folder, exports_folder)
-    codes = [r.code for r in with_files]
-    by_code = sources.by_region(t[sources.FIGURES], codes)
-    tables = sources.by_region(indicator_tables(t[sources.FIGURES], {r.code: r.settings for r in with_files}), codes)
+    by_code = sources.by_region(t[sources.FIGURES], [r.code for r in with_files])
+    tables = _indicators(t[sources.FIGURES], with_files)
     for region in with_files:
         figures = by_code[region.code]
         funds = fund_rows(figures, region.code, region.targets.get("budget_wan"), rules.execution_points)
-        scored = score_indicators(tables[region.code].drop(columns="region_code").reset_index(drop=True), rules)
+        scored = score_indicators(tables[region.code], rules)
         goals = declaration_header(region).goals
         path = files.export_path(exports_folder.root, region.code, region.name, "self_evaluation",
                                  exports_folder.internal)
@@ -132,12 +144,14 @@ def score_sheets(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
     rule or evidence, level totals, grade and veto (scores.indicator_scores / totals), overrides marked ※ and every
     departure from the computed score listed with its reason (scores.departures)."""
     as_of = run_as_of(context)
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    if not with_files:
+        return _nothing_to_write(as_of)
     _, t = _tables(warehouse, [sources.INDICATOR_SCORES, sources.TOTALS, sources.DEPARTURES, "validated.institutions"])
     missing = _missing(context, {k: v for k, v in t.items() if k.startswith("scores.")})
     institutions = t["validated.institutions"]
     scores = t[sources.INDICATOR_SCORES]
     paths = {}
-    _, with_files = _regions(context, raw_folder, exports_folder)
     codes = [r.code for r in with_files]
     insts, by_scores = sources.by_region(institutions, codes), sources.by_region(scores, codes)
     by_totals, by_deps = sources.by_region(t[sources.TOTALS], codes), sources.by_region(t[sources.DEPARTURES], codes)
@@ -204,13 +218,15 @@ def shortfall_details(context: dg.AssetExecutionContext, raw_folder: RawFolder, 
     month (metrics.visit_shortfalls), and every such person-month with its visits, hours, unrecorded visits and
     medical visits (metrics.elder_months). Internal exports add the masked ID number."""
     as_of = run_as_of(context)
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    if not with_files:
+        return _nothing_to_write(as_of)
     with warehouse.connect(read_only=False) as con:
         have = sources.tables(con)
         short = sources.short_months(con, have, exports_folder.internal)
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
     missing = _missing(context, {"metrics.elder_months": short, "metrics.visit_shortfalls": shortfalls})
     paths = {}
-    _, with_files = _regions(context, raw_folder, exports_folder)
     codes = [r.code for r in with_files]
     by_short, by_shortfalls = sources.by_region(short, codes), sources.by_region(shortfalls, codes)
     for region in with_files:
@@ -259,18 +275,21 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     per bed against the cap, funds by source (下达 / 到位 / 支出) and score by level against its maximum, the findings
     by category, and a link to the region's Data Docs."""
     as_of = run_as_of(context)
-    regions, with_files = _regions(context, raw_folder, exports_folder)
+    _, with_files = _regions(context, raw_folder, exports_folder)
+    if not with_files:
+        return _nothing_to_write(as_of)
     codes = [r.code for r in with_files]
     with warehouse.connect(read_only=False) as con:
         have = sources.tables(con)
         figures = sources.read(con, sources.FIGURES, have)
         totals = sources.read(con, sources.TOTALS, have)
         shortfalls = sources.read(con, "metrics.visit_shortfalls", have)
-        found = sources.read(con, FINDINGS_TABLE, have, f"select * from {FINDINGS_TABLE}")
+        found = (con.execute(f"select * from {FINDINGS_TABLE} where region_code in (select unnest(?::VARCHAR[]))",
+                             [codes]).df() if FINDINGS_TABLE in have else None)
     paths = {}
     by_figures, by_found = sources.by_region(figures, codes), sources.by_region(found, codes)
     by_totals, by_shortfalls = sources.by_region(totals, codes), sources.by_region(shortfalls, codes)
-    tables = sources.by_region(indicator_tables(figures, {r.code: r.settings for r in with_files}), codes)
+    tables = _indicators(figures, with_files)
     docs = files.data_docs_dir(exports_folder.root)
     quality = dd.read_summaries(docs)
     link = files.data_docs_link() if (docs / "index.html").exists() else None
@@ -278,7 +297,7 @@ def report(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
         code = region.code
         rows = by_found[code]
         summary = summarise(rows.reset_index(drop=True) if rows is not None else pd.DataFrame(columns=FINDING_COLUMNS))
-        inputs = report_inputs(region, as_of, tables[code].drop(columns="region_code").reset_index(drop=True),
+        inputs = report_inputs(region, as_of, tables[code],
                                by_figures[code], by_totals[code], by_shortfalls[code], summary, link, quality.get(code))
         path = files.export_path(exports_folder.root, code, region.name, "report", exports_folder.internal)
         paths[code] = write_report(path, inputs)
@@ -298,10 +317,12 @@ def summary(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
         have = sources.tables(con)
         figures = sources.read(con, sources.FIGURES, have)
         totals = sources.read(con, sources.TOTALS, have)
-        found = sources.read(con, FINDINGS_TABLE, have, f"select region_code, category from {FINDINGS_TABLE}")
+        found = sources.read(con, FINDINGS_TABLE, have,
+                             f"select region_code, category, count(*) as n from {FINDINGS_TABLE} group by all")
     missing = _missing(context, {sources.FIGURES: figures, sources.TOTALS: totals, FINDINGS_TABLE: found})
     indicators = indicator_rows(indicator_tables(figures, {r.code: r.settings for r in regions}), names)
-    counts = finding_counts(found if found is not None else pd.DataFrame(columns=["region_code", "category"]), names)
+    counts = finding_counts(found if found is not None else pd.DataFrame(columns=["region_code", "category", "n"]),
+                            names)
     path = write_summary(exports_folder.root / FILE_NAME, score_rows(totals, names), indicators, counts, as_of)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "regions": len(regions),
                                           "as_of": as_of.isoformat(), "tables_missing": missing})

@@ -77,9 +77,3 @@ def by_region(frame: pd.DataFrame | None, codes) -> dict[str, pd.DataFrame | Non
     groups = {code: part for code, part in frame.groupby("region_code", sort=False)}
     empty = frame.iloc[0:0]
     return {code: groups.get(code, empty) for code in codes}
-
-
-def details_by_region(details: dict[str, pd.DataFrame | None], codes) -> dict[str, dict[str, pd.DataFrame | None]]:
-    """The detail lists split by region once: region code -> list name -> its rows."""
-    split = {name: by_region(frame, codes) for name, frame in details.items()}
-    return {code: {name: parts[code] for name, parts in split.items()} for code in codes}

@@ -39,9 +39,10 @@ def indicator_rows(indicators: pd.DataFrame, names: dict[str, str]) -> pd.DataFr
     return i[["region_code", "region_name", "number", "indicator", "unit", "target", "actual", "verdict"]]
 
 
-def finding_counts(findings: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Findings per region and category (every category a column, 0 where none), with the total."""
-    counts = (findings.groupby(["region_code", "category"]).size().unstack(fill_value=0)
+def finding_counts(counts: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Findings per region and category from their counts (region_code, category, n; grouped where they are
+    stored): every category a column, 0 where none, with the total."""
+    counts = (counts.pivot_table(index="region_code", columns="category", values="n", aggfunc="sum", fill_value=0)
               .reindex(index=list(names), columns=list(CATEGORIES), fill_value=0))
     counts["合计"] = counts.sum(axis=1)
     counts.insert(0, "region_name", [names[c] for c in counts.index])

@@ -29,8 +29,8 @@ def test_scores_are_the_projects_totals_only_and_findings_count_every_category()
                            "grade": ["良好", None, "中"], "veto": [False] * 3})
     scores = score_rows(totals, NAMES)
     assert scores[["region_code", "points", "grade"]].values.tolist() == [["370303", 85.0, "良好"]]
-    counts = finding_counts(pd.DataFrame({"region_code": ["370303", "370303", "370303"],
-                                          "category": ["业务管理", "业务管理", "项目产出"]}), NAMES)
+    counts = finding_counts(pd.DataFrame({"region_code": ["370303", "370303"], "category": ["业务管理", "项目产出"],
+                                          "n": [2, 1]}), NAMES)
     assert counts.set_index("region_code").loc["370303", ["业务管理", "项目产出", "合计"]].tolist() == [2, 1, 3]
     assert counts.set_index("region_code").loc["370304", "合计"] == 0  # a region without findings is listed, 0
 
@@ -40,7 +40,7 @@ def test_workbook_sheets(tmp_path):
                                        "ceiling": [False], "target": [None], "actual": [None],
                                        "computable": [False], "why_not": ["not computable: x"]}), NAMES)
     path = write_summary(tmp_path / "s.xlsx", score_rows(None, NAMES), ind,
-                         finding_counts(pd.DataFrame(columns=["region_code", "category"]), NAMES), dt.date(2022, 6, 30))
+                         finding_counts(pd.DataFrame(columns=["region_code", "category", "n"]), NAMES), dt.date(2022, 6, 30))
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["评分汇总", "指标汇总", "问题汇总"]
     assert list(wb["指标汇总"].iter_rows(min_row=3, values_only=True))[0][-1] == "not computable: x"
