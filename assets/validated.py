@@ -80,7 +80,7 @@ def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
 
 
 def build_ledger_asset(name: str) -> dg.AssetsDefinition:
-    """The validated-table asset of one small ledger (pandas + pandera)."""
+    """The validated-table asset of one small ledger (polars + pandera)."""
     ledger, schema = LEDGERS[name], SMALL_LEDGER_SCHEMAS[name]
     refs = FOREIGN_KEYS.get(name, [])
     deps = [dg.AssetKey(["validated", "regions"])] + [dg.AssetKey(["validated", fk.target]) for fk in refs]

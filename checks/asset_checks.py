@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.errors
 import polars as pl
 
-from checks.schemas import SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
+from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
 from resources import Warehouse
 
@@ -143,28 +143,23 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
                                 + (" Visits: the months the run wrote, one at a time (a month's rows change only "
                                    "when it is re-run)." if ledger == "visits" else ""))
     def contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        failures, checked = [], None
+        schema, failures, checked = POLARS_SCHEMAS[ledger], [], None
         with warehouse.connect() as con:
             if ledger == "visits":
                 months = [m for (m,) in con.execute("select distinct month from validated.visits order by 1").fetchall()]
                 checked = run_months(context)
                 if checked is not None:
                     months = [m for m in months if m in set(checked)]
-                for month in months:  # one month at a time keeps memory flat at national size
-                    frame = pl.from_arrow(
-                        con.sql(f"select * from validated.visits where month = DATE '{month.isoformat()}'").to_arrow_table())
-                    try:
-                        VISIT_SCHEMA.validate(frame, lazy=True)
-                    except pandera.errors.SchemaErrors as err:
-                        failures.append(err.failure_cases.to_pandas())
-                rows = con.execute("select count(*) from validated.visits").fetchone()[0]
+                slices = [f"where month = DATE '{m.isoformat()}'" for m in months]  # one month at a time: flat memory
             else:
-                frame = con.execute(f"select * from {table}").df()
-                rows = len(frame)
+                slices = [""]
+            for where in slices:
+                frame = pl.from_arrow(con.sql(f"select * from {table} {where}").to_arrow_table())
                 try:
-                    SMALL_LEDGER_SCHEMAS[ledger].validate(frame, lazy=True)
+                    schema.validate(frame, lazy=True)
                 except pandera.errors.SchemaErrors as err:
-                    failures.append(err.failure_cases)
+                    failures.append(err.failure_cases.to_pandas())
+            rows = con.execute(f"select count(*) from {table}").fetchone()[0]
         fc = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
         meta = {"rows": rows, "failures": len(fc), "failure_cases": _md(fc.astype(str))}
         if ledger == "visits":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
+
+import polars as pl
 
 from checks.schemas import SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
 from eldercare.ledgers import BEDS, ELDERS, LEDGERS, QUARANTINE_ROWS, REGIONS, validated_table
@@ -44,10 +46,10 @@ def test_schemas_and_ddl_have_the_table_columns_in_order():
 
 
 def test_generated_schema_keeps_the_row_rules():
-    frame = pd.DataFrame({"region_code": ["370399"], "source_file": ["b.xlsx"], "source_row": [2],
+    frame = pl.DataFrame({"region_code": ["370399"], "source_file": ["b.xlsx"], "source_row": [2],
                           "elder_id": ["E001"], "institution_id": ["JG001"],
-                          "planned_completion": [pd.Timestamp("2022-06-30")], "started_on": [pd.Timestamp("2022-06-10")],
-                          "completed_on": [pd.Timestamp("2022-06-01")], "accepted_on": [None], "acceptance": [None],
+                          "planned_completion": [dt.date(2022, 6, 30)], "started_on": [dt.date(2022, 6, 10)],
+                          "completed_on": [dt.date(2022, 6, 1)], "accepted_on": [None], "acceptance": [None],
                           "accepted_amount_yuan": [None], "paid_amount_yuan": [None], "previously_renovated": [False]})
     try:
         SMALL_LEDGER_SCHEMAS["beds"].validate(frame, lazy=True)
