@@ -8,8 +8,10 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
+from checks.compare_checks import COMPARE_CHECKS
 from checks.compare_schemas import (PolicyVariantRow, PublishedPointsRow, PublishedProblemRow, PublishedTotalRow,
                                     PublishedVsRulesRow, VariantChangeRow)
+from checks.stored import evaluate, specs
 from eldercare.compare import RUBRICS_DIR, VARIANTS_DIR
 from eldercare.compare.points import POINTS_SQL, deduction_rows, region_rubrics
 from eldercare.compare.published import Published, read_published
@@ -65,7 +67,12 @@ def _store(warehouse: Warehouse, tables: dict[str, tuple[type, pl.DataFrame]]) -
     return valid
 
 
-@dg.asset(key=["compare", "published_vs_rules"], group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"duckdb", "sql"},
+PUBLISHED_VS_RULES_KEY = dg.AssetKey(["compare", "published_vs_rules"])
+POLICY_VARIANTS_KEY = dg.AssetKey(["compare", "policy_variants"])
+
+
+@dg.asset(key=PUBLISHED_VS_RULES_KEY, group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"duckdb", "sql"},
+          check_specs=specs(COMPARE_CHECKS, PUBLISHED_VS_RULES_KEY),
           deps=[FACTS, dg.AssetKey(["validated", "status_events"]), dg.AssetKey(["validated", "elders"])],
           metadata=_meta(PublishedVsRulesRow))
 def published_vs_rules(raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -92,7 +99,7 @@ def published_vs_rules(raw_folder: RawFolder, warehouse: Warehouse) -> dg.Materi
         "verdicts": _md(counts), "problems": _md(published.problems.drop("region_code")),
         "departures": _md(departures.select("institution_id", "month", "elder_id", "metric", "verdict", "rule",
                                             "evidence")),
-    })
+    }, check_results=evaluate(COMPARE_CHECKS, PUBLISHED_VS_RULES_KEY, raw_folder=raw_folder, warehouse=warehouse))
 
 
 @dg.asset(key=["compare", "published_totals"], group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"duckdb", "sql"},
@@ -138,7 +145,8 @@ def published_points(config: CompareConfig, raw_folder: RawFolder, warehouse: Wa
     return dg.MaterializeResult(metadata={"dagster/row_count": points.height, "points": _md(points)})
 
 
-@dg.asset(key=["compare", "policy_variants"], group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"duckdb", "sql"},
+@dg.asset(key=POLICY_VARIANTS_KEY, group_name=GROUP, owners=OWNERS, pool=POOL, kinds={"duckdb", "sql"},
+          check_specs=specs(COMPARE_CHECKS, POLICY_VARIANTS_KEY),
           deps=[FACTS], metadata=_meta(PolicyVariantRow))
 def policy_variants(config: CompareConfig, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """What would the figures be under another rule? Each config/variants/<name>.yaml (a partial policy over the
@@ -168,7 +176,7 @@ def policy_variants(config: CompareConfig, raw_folder: RawFolder, warehouse: War
                                                "difference", "person_months_changed")),
         "changes_preview": _md(stored["variant_changes"].select("variant", "metric", "month", "elder_id",
                                                                 "verdict_in_force", "verdict_variant", "evidence")),
-    })
+    }, check_results=evaluate(COMPARE_CHECKS, POLICY_VARIANTS_KEY, raw_folder=raw_folder, warehouse=warehouse))
 
 
 COMPARE_ASSETS = [published_vs_rules, published_totals, published_points, policy_variants]

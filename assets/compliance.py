@@ -9,7 +9,9 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import column_schema
+from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
+from checks.stored import evaluate, specs
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
 from eldercare.shortfalls import shortfall_table
 from eldercare.visit_sql import FINDING_RULES, visit_findings as find_visit_findings, visit_totals
@@ -23,6 +25,11 @@ POOL = "duckdb"
 PREVIEW = 20
 MONTHLY = dict(group_name=GROUP, owners=OWNERS, pool=POOL, partitions_def=monthly,
                backfill_policy=dg.BackfillPolicy.single_run(), metadata={"partition_expr": "month"})
+
+
+ELDER_MONTHS_KEY = dg.AssetKey(["metrics", "elder_months"])
+VISIT_SHORTFALLS_KEY = dg.AssetKey(["metrics", "visit_shortfalls"])
+VISIT_FINDINGS_KEY = dg.AssetKey(["metrics", "visit_findings"])
 
 
 def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, dict]]:
@@ -52,7 +59,7 @@ def _month_range(context: dg.AssetExecutionContext) -> list[dt.date]:
     return [dt.date.fromisoformat(key) for key in context.partition_keys]
 
 
-@dg.asset(key=["metrics", "elder_months"], kinds={"polars", "duckdb"},
+@dg.asset(key=ELDER_MONTHS_KEY, check_specs=specs(COMPLIANCE_CHECKS, ELDER_MONTHS_KEY), kinds={"polars", "duckdb"},
           deps=[dg.AssetKey(["validated", n]) for n in ("visits", "elders", "status_events", "regions")],
           **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
                                      "dagster/column_schema": column_schema(ElderMonthRow.to_schema())}})
@@ -95,10 +102,11 @@ def elder_months(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
         "preview_excluded_or_below": _md(flagged.select(
             "month", "institution_id", "elder_id", "name_masked", "scope", "scope_note", "visits", "minutes",
             "medical_visits", "quarantined_rows", "below_visits", "below_minutes") if flagged.height else flagged),
-    })
+    }, check_results=evaluate(COMPLIANCE_CHECKS, ELDER_MONTHS_KEY, context, warehouse=warehouse))
 
 
-@dg.asset(key=["metrics", "visit_shortfalls"], kinds={"polars", "duckdb"}, deps=[elder_months.key],
+@dg.asset(key=VISIT_SHORTFALLS_KEY, check_specs=specs(COMPLIANCE_CHECKS, VISIT_SHORTFALLS_KEY),
+          kinds={"polars", "duckdb"}, deps=[elder_months.key],
           **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
                                      "dagster/column_schema": column_schema(VisitShortfallRow.to_schema())}})
 def visit_shortfalls(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -120,10 +128,10 @@ def visit_shortfalls(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
     return dg.MaterializeResult(metadata={
         "dagster/partition_row_count": rows.height,
         "person_months_below": _md(rows.drop("elders_below") if rows.height else rows),
-    })
+    }, check_results=evaluate(COMPLIANCE_CHECKS, VISIT_SHORTFALLS_KEY, context, warehouse=warehouse))
 
 
-@dg.asset(key=["metrics", "visit_findings"], kinds={"duckdb", "sql"},
+@dg.asset(key=VISIT_FINDINGS_KEY, check_specs=specs(COMPLIANCE_CHECKS, VISIT_FINDINGS_KEY), kinds={"duckdb", "sql"},
           deps=[dg.AssetKey(["validated", n]) for n in ("visits", "elders", "status_events")],
           **{**MONTHLY, "metadata": {**MONTHLY["metadata"],
                                      "dagster/column_schema": column_schema(VisitFindingRow.to_schema())}})
@@ -149,7 +157,7 @@ def visit_findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, war
         "dagster/partition_row_count": rows.height, "findings_by_rule": _md(by_rule),
         "preview": _md(rows.select("month", "rule", "elder_id", "visit_id", "evidence", "source_file", "source_row")
                        if rows.height else rows),
-    })
+    }, check_results=evaluate(COMPLIANCE_CHECKS, VISIT_FINDINGS_KEY, context, warehouse=warehouse))
 
 
 COMPLIANCE_ASSETS = [elder_months, visit_shortfalls, visit_findings]

@@ -10,7 +10,9 @@ import pandas as pd
 import pandera.errors
 
 from assets.metadata import column_schema, md
+from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow
+from checks.stored import evaluate, specs
 from eldercare.metrics import figures as figures_module
 from eldercare.metrics.settings import RegionSettings as FigureSettings
 from resources import RawFolder, Warehouse
@@ -65,7 +67,11 @@ def figure_settings(raw_folder: RawFolder) -> dict[str, FigureSettings]:
     return {r.code: FigureSettings.from_region(r) for r in raw_folder.regions()[0]}
 
 
-@dg.asset(key=["metrics", "figures"], group_name=GROUP, owners=OWNERS, kinds=KINDS, pool=POOL,
+FIGURES_KEY = dg.AssetKey(["metrics", "figures"])
+
+
+@dg.asset(key=FIGURES_KEY, group_name=GROUP, owners=OWNERS, kinds=KINDS, pool=POOL,
+          check_specs=specs(PROGRAMME_METRIC_CHECKS, FIGURES_KEY),
           deps=[*FIGURE_DEPS, dg.AssetKey(["metrics", "elder_months"])],
           metadata={"dagster/column_schema": column_schema(FigureRow.to_schema()), "table": "metrics.figures",
                     "detail_tables": ", ".join(f"metrics.{n}" for n in figures_module.DETAILS)})
@@ -109,7 +115,7 @@ def figures(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
         "region_figures": md(display(region_rows.head(80))),
         "not_computable_reasons": md(region_rows.loc[~region_rows["computable"], ["metric", "why_not"]].head(40)),
         **{f"rows metrics.{name}": len(frame) for name, frame in lists.items()},
-    })
+    }, check_results=evaluate(PROGRAMME_METRIC_CHECKS, FIGURES_KEY, context, warehouse=warehouse))
 
 
 PROGRAMME_METRIC_ASSETS = [figures]

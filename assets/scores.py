@@ -9,7 +9,9 @@ import pandas as pd
 import pandera.errors
 
 from assets.metadata import column_schema, md
+from checks.score_checks import SCORE_CHECKS
 from checks.score_schemas import SCORE_MODELS
+from checks.stored import evaluate, specs
 from eldercare.metrics.catalogue import CATALOGUE
 from eldercare.rubrics.assignment import rubrics_named, subjects
 from eldercare.rubrics.engine import FIGURE_COLUMNS, Scores, score_rubric
@@ -102,7 +104,8 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-@dg.multi_asset(name="scores", specs=SPECS, pool=POOL, can_subset=False)
+@dg.multi_asset(name="scores", specs=SPECS, pool=POOL, can_subset=False,
+                check_specs=specs(SCORE_CHECKS, *(spec.key for spec in SPECS)))
 def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse):
     """Score every region's rubrics and replace the three score tables in one transaction."""
     try:  # a rubric or judgments file that cannot be used fails the run, naming the file and the key
@@ -128,18 +131,19 @@ def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
             con.execute(table_ddl(SCORE_MODELS[name].to_schema(), f"scores.{name}"))
             replace_slice(con, f"scores.{name}", frame)
     ind, totals, deps = tables["indicator_scores"], tables["totals"], tables["departures"]
-    yield dg.MaterializeResult(asset_key=SPECS[0].key, metadata={
+    checked = lambda key: evaluate(SCORE_CHECKS, key, context, warehouse=warehouse)  # noqa: E731
+    yield dg.MaterializeResult(asset_key=SPECS[0].key, check_results=checked(SPECS[0].key), metadata={
         "dagster/row_count": len(ind), "rubrics": len(rubrics), "subjects": int(len(who)),
         "by_status": md(ind.groupby("status").size().rename("indicators").reset_index()),
         "metrics_figures": missing or "read",
         "not_scored": md(display(ind[ind["status"] == "not_scored"],
                                  ["rubric", "subject", "indicator", "why_not"]).head(PREVIEW_ROWS))})
-    yield dg.MaterializeResult(asset_key=SPECS[1].key, metadata={
+    yield dg.MaterializeResult(asset_key=SPECS[1].key, check_results=checked(SPECS[1].key), metadata={
         "dagster/row_count": len(totals),
         "summary": dg.MetadataValue.md("```\n" + "\n".join(score_summary_lines(totals)) + "\n```"),
         "totals": md(display(totals[totals["depth"] <= 1], ["rubric", "subject", "level", "points", "max_points",
                                                             "grade", "why_not"]).head(PREVIEW_ROWS))})
-    yield dg.MaterializeResult(asset_key=SPECS[2].key, metadata={
+    yield dg.MaterializeResult(asset_key=SPECS[2].key, check_results=checked(SPECS[2].key), metadata={
         "dagster/row_count": len(deps),
         "departures": md(display(deps, ["rubric", "subject", "indicator", "computed", "final", "reason"])
                          .head(PREVIEW_ROWS))})

@@ -13,8 +13,10 @@ import polars as pl
 
 from assets.run_context import run_latest_row_date
 from assets.metadata import column_schema, load_metadata
+from checks.asset_checks import VALIDATED_CHECKS
 from checks.gate import gate_rows, polars_failures
 from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS, VISIT_SCHEMA
+from checks.stored import evaluate, specs
 from eldercare.ledger_loader import FILE_COLUMNS, REFUSED_COLUMNS, Reference, load_ledger
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS, REGIONS, VISITS
 from eldercare.visit_loader import load_month
@@ -52,7 +54,11 @@ def _keys(con, table: str, column: str) -> pl.DataFrame:
     return pl.from_arrow(con.sql(f"select distinct region_code, {column} from validated.{table}").to_arrow_table())
 
 
-@dg.asset(key=["validated", "regions"], group_name=GROUP, owners=OWNERS, kinds={"yaml", "duckdb"}, pool=POOL)
+REGIONS_KEY = dg.AssetKey(["validated", "regions"])
+
+
+@dg.asset(key=REGIONS_KEY, group_name=GROUP, owners=OWNERS, kinds={"yaml", "duckdb"}, pool=POOL,
+          check_specs=specs(VALIDATED_CHECKS, REGIONS_KEY))
 def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
     """region.yaml of every region folder: name, window, minimums, caps; refused regions load nothing."""
     accepted, refused = raw_folder.regions()
@@ -76,17 +82,18 @@ def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows), "regions_refused": len(refused),
         "refusals": dg.MetadataValue.md(refusals.to_markdown(index=False) if len(refusals) else "none"),
-    })
+    }, check_results=evaluate(VALIDATED_CHECKS, REGIONS_KEY, context, warehouse=warehouse))
 
 
 def build_ledger_asset(name: str) -> dg.AssetsDefinition:
     """The validated-table asset of one small ledger (polars + pandera)."""
-    ledger, schema = LEDGERS[name], SMALL_LEDGER_SCHEMAS[name]
+    ledger, schema, key = LEDGERS[name], SMALL_LEDGER_SCHEMAS[name], dg.AssetKey(["validated", name])
     refs = FOREIGN_KEYS.get(name, [])
-    deps = [dg.AssetKey(["validated", "regions"])] + [dg.AssetKey(["validated", fk.target]) for fk in refs]
+    deps = [REGIONS_KEY] + [dg.AssetKey(["validated", fk.target]) for fk in refs]
 
-    @dg.asset(key=["validated", name], group_name=GROUP, owners=OWNERS, kinds={"excel", "pandas", "duckdb"},
+    @dg.asset(key=key, group_name=GROUP, owners=OWNERS, kinds={"excel", "pandas", "duckdb"},
               pool=POOL, deps=list(dict.fromkeys(deps)), description=DESCRIPTIONS[name],
+              check_specs=specs(VALIDATED_CHECKS, key),
               metadata={"dagster/column_schema": column_schema(schema), "ledger": ledger.label})
     def _asset(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
                id_hash_key: IdHashKey) -> dg.MaterializeResult:
@@ -104,7 +111,8 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
             replace_slice(con, "audit.ingest_files", load.files[FILE_COLUMNS], "ledger = ? and month is null", [name])
         for rec in load.refused.to_dict("records"):
             context.log.warning(f"file refused: {rec['source_file']}: {rec['reason']}")
-        return dg.MaterializeResult(metadata=load_metadata(load.valid, load.quarantine, load.refused, load.files))
+        return dg.MaterializeResult(metadata=load_metadata(load.valid, load.quarantine, load.refused, load.files),
+                                    check_results=evaluate(VALIDATED_CHECKS, key, context, warehouse=warehouse))
 
     return _asset
 
@@ -112,8 +120,12 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
 LEDGER_ASSETS = [build_ledger_asset(n) for n in SMALL_LEDGER_SCHEMAS]
 
 
-@dg.asset(key=["validated", "visits"], group_name=GROUP, owners=OWNERS, kinds={"polars", "duckdb", "csv"},
+VISITS_KEY = dg.AssetKey(["validated", "visits"])
+
+
+@dg.asset(key=VISITS_KEY, group_name=GROUP, owners=OWNERS, kinds={"polars", "duckdb", "csv"},
           pool=POOL, partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(),
+          check_specs=specs(VALIDATED_CHECKS, VISITS_KEY),
           deps=[dg.AssetKey(["validated", "elders"]), dg.AssetKey(["validated", "institutions"])],
           metadata={"dagster/column_schema": column_schema(VISIT_SCHEMA), "partition_expr": "month"})
 def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -165,4 +177,5 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     meta = load_metadata(None, quarantine, refused, files_all)
     meta["dagster/partition_row_count"] = totals["valid"]
     meta["months"] = ", ".join(m.strftime("%Y-%m") for m in months)
-    return dg.MaterializeResult(metadata=meta)
+    return dg.MaterializeResult(metadata=meta,
+                                check_results=evaluate(VALIDATED_CHECKS, VISITS_KEY, context, warehouse=warehouse))

@@ -14,10 +14,10 @@ import pandera.errors
 import polars as pl
 
 from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS
+from checks.stored import StoredCheck, stored_check
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
 from resources import Warehouse
 
-POOL = "duckdb"
 MAX_LISTED = 20
 # Uniqueness scope: visit ids are unique within a month file's partition, other keys within a region.
 UNIQUE_SCOPE = {"visits": ("region_code", "month", "visit_id")}
@@ -36,7 +36,7 @@ def refusal_line(refused: pd.DataFrame) -> str:
     return f"{first['source_file']}: {first['reason']}{more}"
 
 
-def run_months(context: dg.AssetCheckExecutionContext) -> list[dt.date] | None:
+def run_months(context: dg.AssetExecutionContext) -> list[dt.date] | None:
     """The months a partitioned run materialises (from its partition or partition-range tags); None when the run
     has no partition (a check run on its own, say): then every stored month is checked."""
     tags = context.run.tags
@@ -81,15 +81,16 @@ def accounting_frame(con, ledger: str) -> pd.DataFrame:
         order by 1""", [ledger]).df()
 
 
-def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
+def build_ledger_checks(ledger: str) -> list[StoredCheck]:
     """The blocking checks of one validated table."""
     key = dg.AssetKey(["validated", ledger])
     table = f"validated.{ledger}"
     checks = []
 
-    @dg.asset_check(asset=key, name="rows_accounted", blocking=True, pool=POOL,
-                    description="Every raw row is in the table or in quarantine: rows read = valid + quarantined, "
-                                "per file and month, and the stored counts agree with the audit.")
+    @stored_check(key,
+                  "rows_accounted",
+                  "Every raw row is in the table or in quarantine: rows read = valid + quarantined, "
+                  "per file and month, and the stored counts agree with the audit.")
     def rows_accounted(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             acc = accounting_frame(con, ledger)
@@ -105,10 +106,11 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
     if scope:
         cols = ", ".join(scope)
 
-        @dg.asset_check(asset=key, name="ids_unique", blocking=True, pool=POOL,
-                        description=f"No two rows share ({cols})."
-                        + (" Checked in the months the run wrote (uniqueness is per month)." if "month" in scope else ""))
-        def ids_unique(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        @stored_check(key,
+                      "ids_unique",
+                      f"No two rows share ({cols})."
+                      + (" Checked in the months the run wrote (uniqueness is per month)." if "month" in scope else ""))
+        def ids_unique(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
             months = run_months(context) if "month" in scope else None
             where = "" if months is None else f"where month in ({_month_list(months)})"
             with warehouse.connect() as con:
@@ -120,9 +122,9 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
 
     fks = FOREIGN_KEYS.get(ledger, [])
     if fks:
-        @dg.asset_check(asset=key, name="foreign_keys", blocking=True, pool=POOL,
-                        additional_deps=[dg.AssetKey(["validated", fk.target]) for fk in fks],
-                        description="; ".join(f"{fk.column} → {fk.target}.{fk.target_column}" for fk in fks))
+        @stored_check(key,
+                      "foreign_keys",
+                      "; ".join(f"{fk.column} → {fk.target}.{fk.target_column}" for fk in fks))
         def foreign_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
             parts = []
             with warehouse.connect() as con:
@@ -137,12 +139,13 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
 
         checks.append(foreign_keys)
 
-    @dg.asset_check(asset=key, name="contract", blocking=True, pool=POOL,
-                    description="The stored rows satisfy the table's pandera model (checks/schemas.py), lazily: "
-                                "every failing row is listed."
-                                + (" Visits: the months the run wrote, one at a time (a month's rows change only "
-                                   "when it is re-run)." if ledger == "visits" else ""))
-    def contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    @stored_check(key,
+                  "contract",
+                  "The stored rows satisfy the table's pandera model (checks/schemas.py), lazily: "
+                  "every failing row is listed."
+                  + (" Visits: the months the run wrote, one at a time (a month's rows change only "
+                  "when it is re-run)." if ledger == "visits" else ""))
+    def contract(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         schema, failures, checked = POLARS_SCHEMAS[ledger], [], None
         with warehouse.connect() as con:
             if ledger == "visits":
@@ -168,8 +171,10 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
 
     checks.append(contract)
 
-    @dg.asset_check(asset=key, name="files_readable", blocking=False, pool=POOL,
-                    description="No file of this ledger was refused whole (empty, corrupt, a required column missing).")
+    @stored_check(key,
+                  "files_readable",
+                  "No file of this ledger was refused whole (empty, corrupt, a required column missing).",
+                  blocking=False)
     def files_readable(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             refused = con.execute("select region_code, month, source_file, reason from quarantine.refused_files "
@@ -182,11 +187,13 @@ def build_ledger_checks(ledger: str) -> list[dg.AssetChecksDefinition]:
     return checks
 
 
-def build_region_checks() -> list[dg.AssetChecksDefinition]:
+def build_region_checks() -> list[StoredCheck]:
     """Every region folder under the raw root was accepted (a refused region.yaml names its key)."""
 
-    @dg.asset_check(asset=dg.AssetKey(["validated", "regions"]), name="regions_accepted", blocking=False, pool=POOL,
-                    description="Every folder under the raw root is a 6-digit region with a valid region.yaml.")
+    @stored_check(dg.AssetKey(["validated", "regions"]),
+                  "regions_accepted",
+                  "Every folder under the raw root is a 6-digit region with a valid region.yaml.",
+                  blocking=False)
     def regions_accepted(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             refused = con.execute("select source_file as folder, reason from quarantine.refused_files "

@@ -4,32 +4,32 @@ either compared or reported as unreadable."""
 import dagster as dg
 import polars as pl
 
+from checks.stored import stored_check
 from eldercare.compare.published import Published, read_published
 from eldercare.compare.rescore import in_force_mismatches
 from eldercare.compare.variants import rules_for
 from resources import RawFolder, Warehouse
 
-POOL = "duckdb"
 
 
 def _md(frame: pl.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(20).to_pandas().to_markdown(index=False) if frame.height else "none")
 
 
-@dg.asset_check(asset=dg.AssetKey(["compare", "policy_variants"]), name="in_force_reproduces_elder_months",
-                blocking=True, pool=POOL, additional_deps=[dg.AssetKey(["metrics", "elder_months"])],
-                description="Re-scored under the policy in force, every person-month gets the verdict stored in "
-                            "metrics.elder_months: the baseline the variants are compared with is the official one.")
+@stored_check(dg.AssetKey(["compare", "policy_variants"]),
+              "in_force_reproduces_elder_months",
+              "Re-scored under the policy in force, every person-month gets the verdict stored in "
+              "metrics.elder_months: the baseline the variants are compared with is the official one.")
 def in_force_reproduces_elder_months(raw_folder: RawFolder, warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         diff = in_force_mismatches(con, rules_for(raw_folder.regions()[0], []))
     return dg.AssetCheckResult(passed=diff.is_empty(), metadata={"mismatches": diff.height, "preview": _md(diff)})
 
 
-@dg.asset_check(asset=dg.AssetKey(["compare", "published_vs_rules"]), name="published_rows_accounted",
-                blocking=True, pool=POOL,
-                description="Every readable row of published/shortfalls is in compare.published_vs_rules exactly once; "
-                            "the others are in compare.published_problems.")
+@stored_check(dg.AssetKey(["compare", "published_vs_rules"]),
+              "published_rows_accounted",
+              "Every readable row of published/shortfalls is in compare.published_vs_rules exactly once; "
+              "the others are in compare.published_problems.")
 def published_rows_accounted(raw_folder: RawFolder, warehouse: Warehouse) -> dg.AssetCheckResult:
     published = Published()
     for region in raw_folder.regions()[0]:

@@ -6,9 +6,9 @@ import pandera.errors
 import polars as pl
 
 from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
+from checks.stored import StoredCheck, stored_check
 from resources import Warehouse
 
-POOL = "duckdb"
 MODELS = {"elder_months": ElderMonthRow, "visit_shortfalls": VisitShortfallRow, "visit_findings": VisitFindingRow}
 
 
@@ -16,9 +16,10 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(20).to_markdown(index=False) if len(df) else "none")
 
 
-def _contract_check(name: str, model) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=dg.AssetKey(["metrics", name]), name="contract", blocking=True, pool=POOL,
-                    description=f"The stored rows of metrics.{name} satisfy {model.__name__} (checks/compliance_schemas.py).")
+def _contract_check(name: str, model) -> StoredCheck:
+    @stored_check(dg.AssetKey(["metrics", name]),
+                  "contract",
+                  f"The stored rows of metrics.{name} satisfy {model.__name__} (checks/compliance_schemas.py).")
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             frame = pl.from_arrow(con.sql(f"select * from metrics.{name}").to_arrow_table())
@@ -32,10 +33,10 @@ def _contract_check(name: str, model) -> dg.AssetChecksDefinition:
     return _check
 
 
-@dg.asset_check(asset=dg.AssetKey(["metrics", "elder_months"]), name="visits_reconcile", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "visits"])],
-                description="Per region and month, the visits of metrics.elder_months (counted + not counted by the one "
-                            "definition of a visit) add up to validated.visits.")
+@stored_check(dg.AssetKey(["metrics", "elder_months"]),
+              "visits_reconcile",
+              "Per region and month, the visits of metrics.elder_months (counted + not counted by the one "
+              "definition of a visit) add up to validated.visits.")
 def elder_month_visits_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         diff = con.execute("""
@@ -50,9 +51,9 @@ def elder_month_visits_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=diff.empty, metadata={"mismatches": _md(diff)})
 
 
-@dg.asset_check(asset=dg.AssetKey(["metrics", "visit_shortfalls"]), name="reconciles_with_elder_months", blocking=True,
-                pool=POOL, additional_deps=[dg.AssetKey(["metrics", "elder_months"])],
-                description="Person-months below each minimum equal the flags in metrics.elder_months.")
+@stored_check(dg.AssetKey(["metrics", "visit_shortfalls"]),
+              "reconciles_with_elder_months",
+              "Person-months below each minimum equal the flags in metrics.elder_months.")
 def shortfalls_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         diff = con.execute("""

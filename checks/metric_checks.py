@@ -11,9 +11,9 @@ import pandas as pd
 import pandera.errors
 
 from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow
+from checks.stored import StoredCheck, stored_check
 from resources import Warehouse
 
-POOL = "duckdb"
 MAX_LISTED = 20
 TOLERANCE_YUAN = 0.005  # half a fen: float sums in pandas and DuckDB may differ in the last bits
 
@@ -25,13 +25,14 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
 FIGURES = dg.AssetKey(["metrics", "figures"])
 
 
-def build_contract_check() -> dg.AssetChecksDefinition:
+def build_contract_check() -> StoredCheck:
     """The stored metrics.figures and its detail lists still satisfy their pandera models; every failing case listed."""
     tables = [("metrics.figures", FigureRow)] + [(f"metrics.{n}_detail", m) for n, m in METRIC_DETAIL_MODELS.items()]
 
-    @dg.asset_check(asset=FIGURES, name="contract", blocking=True, pool=POOL,
-                    description="The stored rows satisfy checks/metric_schemas.py: rates in [0, 1], non-negative "
-                                "money and counts, why_not set exactly when a figure is not computable.")
+    @stored_check(FIGURES,
+                  "contract",
+                  "The stored rows satisfy checks/metric_schemas.py: rates in [0, 1], non-negative "
+                  "money and counts, why_not set exactly when a figure is not computable.")
     def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
         failures, counts = [], {}
         with warehouse.connect() as con:
@@ -69,10 +70,10 @@ def _stored(con, table: str, column: str, metrics: list[str], region_level: bool
                        f"where metric in ({marks}) and {scope}", metrics).df()
 
 
-@dg.asset_check(asset=FIGURES, name="cost_per_bed_reconciles_with_beds", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "beds"])],
-                description="Per region, the cost_per_bed numerator = sum(validated.beds.paid_amount_yuan) of built "
-                            "beds and the denominator = their count; the institutions' numerators add up to it.")
+@stored_check(FIGURES,
+              "cost_per_bed_reconciles_with_beds",
+              "Per region, the cost_per_bed numerator = sum(validated.beds.paid_amount_yuan) of built "
+              "beds and the denominator = their count; the institutions' numerators add up to it.")
 def cost_per_bed_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""
@@ -96,10 +97,10 @@ def cost_per_bed_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=FIGURES, name="cost_per_recipient_reconciles_with_funds", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "funds"])],
-                description="Per region, the cost_per_recipient numerator = sum of validated.funds 拨付 (paid) rows "
-                            "with 用途 上门服务; per institution, the rows paid to that institution.")
+@stored_check(FIGURES,
+              "cost_per_recipient_reconciles_with_funds",
+              "Per region, the cost_per_recipient numerator = sum of validated.funds 拨付 (paid) rows "
+              "with 用途 上门服务; per institution, the rows paid to that institution.")
 def cost_per_recipient_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""
@@ -114,10 +115,10 @@ def cost_per_recipient_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id"]), len(ledger))
 
 
-@dg.asset_check(asset=FIGURES, name="budget_reconciles_with_funds", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "funds"])],
-                description="Per region, 下达/到位/拨付/支出/机构支出 totals equal the sums of validated.funds by kind, "
-                            "and the detail table adds up to the same totals.")
+@stored_check(FIGURES,
+              "budget_reconciles_with_funds",
+              "Per region, 下达/到位/拨付/支出/机构支出 totals equal the sums of validated.funds by kind, "
+              "and the detail table adds up to the same totals.")
 def budget_execution_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""
@@ -139,10 +140,10 @@ def budget_execution_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _reconcile_result(_compare(ledger, stored, ["region_code", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=FIGURES, name="overspend_reconciles_with_beds", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "beds"])],
-                description="Per region and institution, paid and accepted totals equal the sums of validated.beds "
-                            "over beds with both amounts, and the difference is paid − accepted.")
+@stored_check(FIGURES,
+              "overspend_reconciles_with_beds",
+              "Per region and institution, paid and accepted totals equal the sums of validated.beds "
+              "over beds with both amounts, and the difference is paid − accepted.")
 def renovation_overspend_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""
@@ -161,10 +162,10 @@ def renovation_overspend_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult
     return _reconcile_result(_compare(ledger, stored, ["region_code", "institution_id", "metric"]), len(ledger))
 
 
-@dg.asset_check(asset=FIGURES, name="double_renovation_reconciles_with_beds", blocking=True, pool=POOL,
-                additional_deps=[dg.AssetKey(["validated", "beds"])],
-                description="Per region, the double-renovation beds and amounts equal the listed beds (each marked "
-                            "已享受适老化改造 in validated.beds) and the sum of their double items.")
+@stored_check(FIGURES,
+              "double_renovation_reconciles_with_beds",
+              "Per region, the double-renovation beds and amounts equal the listed beds (each marked "
+              "已享受适老化改造 in validated.beds) and the sum of their double items.")
 def double_renovation_reconciles(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ledger = con.execute("""

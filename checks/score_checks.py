@@ -8,10 +8,10 @@ import pandas as pd
 import pandera.errors
 
 from checks.score_schemas import SCORE_MODELS
+from checks.stored import StoredCheck, stored_check
 from eldercare.rubrics.engine import TOLERANCE
 from resources import Warehouse
 
-POOL = "duckdb"
 MAX_LISTED = 20
 
 
@@ -23,12 +23,13 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(MAX_LISTED).to_markdown(index=False) if len(df) else "none")
 
 
-def build_contract_check(name: str) -> dg.AssetChecksDefinition:
+def build_contract_check(name: str) -> StoredCheck:
     """The stored `scores.<name>` still satisfies its pandera model."""
     model = SCORE_MODELS[name]
 
-    @dg.asset_check(asset=_key(name), name="contract", blocking=True, pool=POOL,
-                    description=f"The stored rows of scores.{name} satisfy checks/score_schemas.py.")
+    @stored_check(_key(name),
+                  "contract",
+                  f"The stored rows of scores.{name} satisfy checks/score_schemas.py.")
     def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             frame = con.execute(f"select * from scores.{name}").df()
@@ -43,9 +44,10 @@ def build_contract_check(name: str) -> dg.AssetChecksDefinition:
     return contract
 
 
-@dg.asset_check(asset=_key("totals"), name="points_within_max", blocking=True, pool=POOL,
-                description="Every subject's points at every level lie in [0, the level's maximum] (the total's "
-                            "maximum includes bonus items).")
+@stored_check(_key("totals"),
+              "points_within_max",
+              "Every subject's points at every level lie in [0, the level's maximum] (the total's "
+              "maximum includes bonus items).")
 def points_within_max(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         bad = con.execute("select rubric, subject, level, points, max_points from scores.totals "
@@ -54,10 +56,10 @@ def points_within_max(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad.empty, metadata={"rows": n, "beyond_max": len(bad), "rows_beyond": _md(bad)})
 
 
-@dg.asset_check(asset=_key("totals"), name="levels_add_up", blocking=True, pool=POOL,
-                additional_deps=[_key("indicator_scores")],
-                description="Each total equals the sum of its level-1 points, and each level's uncapped sum of "
-                            "final indicator scores is at least its stored (capped) points.")
+@stored_check(_key("totals"),
+              "levels_add_up",
+              "Each total equals the sum of its level-1 points, and each level's uncapped sum of "
+              "final indicator scores is at least its stored (capped) points.")
 def levels_add_up(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         bad = con.execute("""
@@ -76,10 +78,10 @@ def levels_add_up(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad.empty, metadata={"mismatches": len(bad), "rows": _md(bad)})
 
 
-@dg.asset_check(asset=_key("departures"), name="every_departure_listed", blocking=True, pool=POOL,
-                additional_deps=[_key("indicator_scores")],
-                description="The departures are exactly the indicator rows whose final score differs from the "
-                            "computed one, with the same two values and a reason.")
+@stored_check(_key("departures"),
+              "every_departure_listed",
+              "The departures are exactly the indicator rows whose final score differs from the "
+              "computed one, with the same two values and a reason.")
 def every_departure_listed(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         bad = con.execute("""
@@ -94,8 +96,10 @@ def every_departure_listed(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad.empty, metadata={"problems": len(bad), "rows": _md(bad)})
 
 
-@dg.asset_check(asset=_key("indicator_scores"), name="all_indicators_scored", blocking=False, pool=POOL,
-                description="Warns when indicators have neither data nor a judgment (not_scored), listing why.")
+@stored_check(_key("indicator_scores"),
+              "all_indicators_scored",
+              "Warns when indicators have neither data nor a judgment (not_scored), listing why.",
+              blocking=False)
 def all_indicators_scored(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         unscored = con.execute("select rubric, subject, indicator, why_not from scores.indicator_scores "

@@ -35,13 +35,11 @@ def run(months: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get()
     specs = defs.resolve_all_asset_specs()
     monthly_steps = ["__".join(s.key.path) for s in specs if s.partitions_def]
-    asset_steps = ["__".join(s.key.path) for s in specs]
     months = f"{keys[0][:7]} … {keys[-1][:7]}"
     result = defs.resolve_job_def("all_assets").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}},
-                                "progress": {"config": {"months": months, "monthly_steps": monthly_steps,
-                                                        "asset_steps": asset_steps}}}})
+                                "progress": {"config": {"months": months, "monthly_steps": monthly_steps}}}})
     warehouse = Warehouse(path=os.environ.get("ELDERCARE_WAREHOUSE", "var/warehouse.duckdb"))
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
               for e in result.get_asset_check_evaluations()]

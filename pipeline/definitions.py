@@ -1,4 +1,6 @@
-"""The one Definitions of the project: assets, checks, jobs, schedules, sensors, resources, executor."""
+"""The one Definitions of the project: assets, jobs, schedules, sensors, resources, executor.
+
+Every asset check is declared by its asset (`check_specs`) and runs in the asset's step (checks/stored.py)."""
 
 import dagster as dg
 
@@ -9,11 +11,6 @@ from assets.exports import EXPORT_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
-from checks.asset_checks import VALIDATED_CHECKS
-from checks.compare_checks import COMPARE_CHECKS
-from checks.compliance_checks import COMPLIANCE_CHECKS
-from checks.metric_checks import PROGRAMME_METRIC_CHECKS
-from checks.score_checks import SCORE_CHECKS
 from pipeline.alerts_schedule import alerts_current_month, alerts_daily
 from pipeline.jobs import all_assets_job
 from pipeline.progress import progress_logger
@@ -38,13 +35,6 @@ defs = dg.Definitions(
         *COMPARE_ASSETS,
         *ALERT_ASSETS,
         *EXPORT_ASSETS,
-    ],
-    asset_checks=[
-        *VALIDATED_CHECKS,
-        *COMPLIANCE_CHECKS,
-        *PROGRAMME_METRIC_CHECKS,
-        *SCORE_CHECKS,
-        *COMPARE_CHECKS,
     ],
     jobs=[all_assets_job, alerts_current_month],
     schedules=[nightly, alerts_daily],

@@ -16,13 +16,11 @@ import dagster as dg
 class ProgressHandler(logging.Handler):
     """Turns step start / materialisation / check / step end events into short lines on a stream."""
 
-    def __init__(self, stream=None, months: str = "", monthly_steps: frozenset[str] = frozenset(),
-                 asset_steps: frozenset[str] | None = None):
+    def __init__(self, stream=None, months: str = "", monthly_steps: frozenset[str] = frozenset()):
         super().__init__(level=logging.DEBUG)
         self.stream = stream or sys.stdout
         self.months = months
         self.monthly_steps = monthly_steps
-        self.asset_steps = asset_steps  # None: every step is shown; else check-only steps show only when they fail
         self.rows: dict[str, int] = {}
         self.failed_checks: dict[str, list[str]] = {}
         self.started: dict[str, float] = {}
@@ -38,8 +36,6 @@ class ProgressHandler(logging.Handler):
         kind = event.event_type_value
         if kind == "STEP_START":
             self.started[step] = time.monotonic()
-            if not self._shown(step):
-                return
             scope = f"  months {self.months}" if self.months and step in self.monthly_steps else ""
             self._print(f"  … {_label(step)}{scope}")
         elif kind == "ASSET_MATERIALIZATION":
@@ -56,14 +52,9 @@ class ProgressHandler(logging.Handler):
             seconds = time.monotonic() - self.started.get(step, time.monotonic())
             rows = f"{self.rows[step]:>10,} rows" if step in self.rows else " " * 15
             failed = self.failed_checks.get(step)
-            if not self._shown(step) and kind == "STEP_SUCCESS" and not failed:
-                return
             mark = "ok" if kind == "STEP_SUCCESS" and not failed else "FAILED"
             note = f"  checks failed: {', '.join(failed)}" if failed else ""
             self._print(f"  {mark:<6} {_label(step):<48} {rows} {seconds:7.1f} s{note}")
-
-    def _shown(self, step: str) -> bool:
-        return self.asset_steps is None or step in self.asset_steps
 
 
 def _label(step_key: str) -> str:
@@ -72,18 +63,13 @@ def _label(step_key: str) -> str:
 
 
 @dg.logger(
-    config_schema={"months": dg.Field(str, default_value=""), "monthly_steps": dg.Field([str], default_value=[]),
-                   "asset_steps": dg.Field([str], is_required=False)},
+    config_schema={"months": dg.Field(str, default_value=""), "monthly_steps": dg.Field([str], default_value=[])},
     description="One line per step start and end, with rows and seconds (make run's progress on stdout).",
 )
 def progress_logger(init_context) -> logging.Logger:
     """The `progress` logger: `months` names the run's month range on the lines of month-partitioned steps."""
     logger = logging.Logger("eldercare.progress", level=logging.DEBUG)
     logger.addHandler(ProgressHandler(months=init_context.logger_config["months"],
-                                      monthly_steps=frozenset(init_context.logger_config["monthly_steps"]),
-                                      asset_steps=_optional_set(init_context.logger_config.get("asset_steps"))))
+                                      monthly_steps=frozenset(init_context.logger_config["monthly_steps"])))
     return logger
 
-
-def _optional_set(names: list[str] | None) -> frozenset[str] | None:
-    return None if names is None else frozenset(names)

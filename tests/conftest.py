@@ -13,10 +13,6 @@ from assets.compliance import COMPLIANCE_ASSETS
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
 from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions, visits
-from checks.asset_checks import VALIDATED_CHECKS
-from checks.compliance_checks import COMPLIANCE_CHECKS
-from checks.metric_checks import PROGRAMME_METRIC_CHECKS
-from checks.score_checks import SCORE_CHECKS
 from resources import IdHashKey, RawFolder, Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +22,6 @@ SAMPLE_MONTHS = ["2022-06-01", "2022-07-01", "2022-08-01", "2022-09-01", "2022-1
 TEST_KEY = "test-key-not-secret"
 ALL_ASSETS = [regions, *LEDGER_ASSETS, visits]  # the validated layer
 EVERYTHING = [*ALL_ASSETS, *COMPLIANCE_ASSETS, *PROGRAMME_METRIC_ASSETS, *SCORE_ASSETS]
-EVERY_CHECK = [*VALIDATED_CHECKS, *COMPLIANCE_CHECKS, *PROGRAMME_METRIC_CHECKS, *SCORE_CHECKS]
 
 
 def resources_for(raw: Path, warehouse: Path) -> dict:
@@ -36,11 +31,10 @@ def resources_for(raw: Path, warehouse: Path) -> dict:
 
 def materialize_range(raw: Path, warehouse: Path, first: str, last: str | None = None,
                       selection=None, as_of: str | None = None) -> dg.ExecuteInProcessResult:
-    """Dagster's own `materialize` of the assets (default: all) and their checks over a month range, as one run."""
-    assets = selection or EVERYTHING
-    checks = VALIDATED_CHECKS if selection == ALL_ASSETS else EVERY_CHECK
+    """Dagster's own `materialize` of the assets (default: all) over a month range, as one run; every asset runs its
+    checks in its own step."""
     return dg.materialize(
-        [*assets, *checks],
+        selection or EVERYTHING,
         resources=resources_for(raw, warehouse),
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last or first,
               **({"eldercare/as_of": as_of} if as_of else {})},

@@ -9,7 +9,6 @@ import pytest
 
 from assets.alerts import ALERT_ASSETS
 from assets.compliance import COMPLIANCE_ASSETS
-from checks.asset_checks import VALIDATED_CHECKS
 from conftest import ALL_ASSETS, query, resources_for
 from resources.exports_folder import ExportsFolder
 
@@ -29,7 +28,7 @@ def july(tmp_path_factory):
             path.unlink()
     warehouse, exports = base / "wh.duckdb", base / "exports"
     result = dg.materialize(
-        [*ALL_ASSETS, *ELDER_MONTHS, *ALERT_ASSETS, *VALIDATED_CHECKS],
+        [*ALL_ASSETS, *ELDER_MONTHS, *ALERT_ASSETS],
         resources={**resources_for(raw, warehouse), "exports_folder": ExportsFolder(path=str(exports))},
         tags={"dagster/asset_partition_range_start": "2022-06-01", "dagster/asset_partition_range_end": "2022-07-01",
               "eldercare/as_of": "2022-07-10"},

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from assets.compare import COMPARE_ASSETS
-from checks.compare_checks import COMPARE_CHECKS
-from conftest import EVERY_CHECK, EVERYTHING, query, resources_for
+from conftest import EVERYTHING, query, resources_for
 from tests.zhoucun_fixture import build, read_table
 
 RUBRICS = Path(__file__).resolve().parents[1] / "config" / "rubrics"  # the shipped rubric files
@@ -41,7 +40,7 @@ def reconciled(tmp_path_factory):
     warehouse = root / "w.duckdb"
     config = {"rubrics_dir": str(rubrics)}
     result = dg.materialize(
-        [*EVERYTHING, *COMPARE_ASSETS, *EVERY_CHECK, *COMPARE_CHECKS], resources=resources_for(root / "raw", warehouse),
+        [*EVERYTHING, *COMPARE_ASSETS], resources=resources_for(root / "raw", warehouse),
         tags={"dagster/asset_partition_range_start": "2022-06-01", "dagster/asset_partition_range_end": "2022-12-01"},
         run_config={"ops": {"compare__published_points": {"config": config},
                             "compare__policy_variants": {"config": config}}}, raise_on_error=False)

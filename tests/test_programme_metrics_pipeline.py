@@ -20,7 +20,6 @@ import openpyxl
 import pytest
 
 from assets.programme_metrics import PROGRAMME_METRIC_ASSETS
-from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from tests.conftest import ALL_ASSETS, SAMPLE, SAMPLE_CODE, SAMPLE_MONTHS, resources_for
 
 RAW = SAMPLE / SAMPLE_CODE
@@ -141,7 +140,7 @@ def warehouse(tmp_path_factory) -> Path:
     shutil.copytree(SAMPLE, base / "raw")
     path = base / "warehouse.duckdb"
     result = dg.materialize(
-        [*ALL_ASSETS, *PROGRAMME_METRIC_ASSETS, *PROGRAMME_METRIC_CHECKS],
+        [*ALL_ASSETS, *PROGRAMME_METRIC_ASSETS],
         resources=resources_for(base / "raw", path),
         tags={"dagster/asset_partition_range_start": SAMPLE_MONTHS[0],
               "dagster/asset_partition_range_end": SAMPLE_MONTHS[-1]},

@@ -9,7 +9,6 @@ import pytest
 
 from assets.scores import SCORE_ASSETS
 from assets.validated import LEDGER_ASSETS, regions
-from checks.score_checks import SCORE_CHECKS
 from conftest import SAMPLE, SAMPLE_CODE, query, resources_for
 
 R = SAMPLE_CODE
@@ -57,7 +56,7 @@ def ledgers(tmp_path_factory):
 
 def test_without_figures_the_sample_is_scored_from_judgments_and_nothing_is_invented(ledgers):
     raw, warehouse = ledgers
-    result = materialize(raw, warehouse, [*SCORE_ASSETS, *SCORE_CHECKS])
+    result = materialize(raw, warehouse, SCORE_ASSETS)
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert all(ok for name, ok in checks.items() if name != "all_indicators_scored")
@@ -74,7 +73,7 @@ def test_without_figures_the_sample_is_scored_from_judgments_and_nothing_is_inve
 def test_with_figures_every_rubric_subject_has_a_total_and_a_grade(ledgers):
     raw, warehouse = ledgers
     write_figures(warehouse)
-    result = materialize(raw, warehouse, [*SCORE_ASSETS, *SCORE_CHECKS])
+    result = materialize(raw, warehouse, SCORE_ASSETS)
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations() if e.check_name != "all_indicators_scored")
     totals = {(r, s): (p, g) for r, s, p, g in query(
