@@ -15,8 +15,8 @@ from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data
 from eldercare.exports import data_docs as dd
 from eldercare.exports import files, sources
 from eldercare.exports.declaration import declaration_header, write_declaration
-from eldercare.exports.findings import (FINDING_COLUMNS, FINDINGS_TABLE, INDICATOR_FIGURES_SQL, store_findings, summarise,
-                                        write_findings)
+from eldercare.exports.findings import (FINDING_COLUMNS, FINDINGS_TABLE, INDICATOR_FIGURES_SQL, store_findings,
+                                        summarise, write_findings)
 from eldercare.exports.indicators import INDICATOR_IDS, declaration_problems, indicator_tables
 from eldercare.exports.report import report_inputs, write_report
 from eldercare.exports.score_sheet import write_score_sheets
@@ -180,7 +180,7 @@ def _findings_missing(have: set[str]) -> dict[str, bool | None]:
                                                                           *sources.FINDING_DETAILS)]], **ASSET)
 def findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
              exports_folder: ExportsFolder) -> dg.MaterializeResult:
-    """问题清单: every finding of every region in `exports.findings` (one pass over whole tables), grouped by category
+    """问题清单: every finding of every region in `exports.findings` (one SQL select over whole tables), grouped by category
     (目标编制 / 业务管理 / 项目产出 / 项目效益, configured in config/exports.yaml) and institution, each with the
     visits (file and row), person-months or beds behind it: visit findings, person-months below a minimum,
     ineligible registrations, beds above the cap, late or failed beds, overspend, double renovation, figures not
