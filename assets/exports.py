@@ -15,9 +15,9 @@ from checks.data_docs_checks import DATA_DOCS_KEY, data_docs_check_results, data
 from eldercare.exports import data_docs as dd
 from eldercare.exports import files, sources
 from eldercare.exports.declaration import declaration_header, write_declaration
-from eldercare.exports.findings import (FINDING_COLUMNS, FINDINGS_DDL, FINDINGS_TABLE, collect_findings, summarise,
-                                        write_findings)
-from eldercare.exports.indicators import declaration_problems, indicator_tables
+from eldercare.exports.findings import (FINDING_COLUMNS, FINDINGS_TABLE, INDICATOR_FIGURES_SQL, store_findings,
+                                        summarise, write_findings)
+from eldercare.exports.indicators import INDICATOR_IDS, declaration_problems, indicator_tables
 from eldercare.exports.report import report_inputs, write_report
 from eldercare.exports.score_sheet import write_score_sheets
 from eldercare.exports.self_evaluation import fund_rows, score_indicators, write_self_evaluation
@@ -25,7 +25,6 @@ from eldercare.exports.shortfall_details import write_shortfall_details
 from eldercare.exports.summary import FILE_NAME, finding_counts, indicator_rows, score_rows, write_summary
 from eldercare.policy import load_defaults, policy_for
 from resources import ExportsFolder, RawFolder, Warehouse
-from resources.warehouse import replace_slice
 
 GROUP = "exports"
 OWNERS = ["team:data-eng"]
@@ -168,13 +167,12 @@ def score_sheets(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing})
 
 
-def _findings_frames(warehouse: Warehouse) -> tuple[dict, dict]:
-    with warehouse.connect(read_only=False) as con:
-        have = sources.tables(con)
-        frames = {n: sources.read(con, n, have) for n in (sources.FIGURES, "metrics.visit_findings")}
-        frames["short_months"] = sources.short_months(con, have, internal=False)
-        details = sources.finding_details(con, have)
-    return frames, details
+def _findings_missing(have: set[str]) -> dict[str, bool | None]:
+    """The tables the findings are read from, by the names `tables_missing` lists (None: not built yet)."""
+    tables = {sources.FIGURES: sources.FIGURES, "metrics.visit_findings": "metrics.visit_findings",
+              "short_months": "metrics.elder_months",
+              **{f"metrics.{k}_detail": f"metrics.{k}_detail" for k in sources.FINDING_DETAILS}}
+    return {name: (True if table in have else None) for name, table in tables.items()}
 
 
 @dg.asset(key=["exports", "findings"],
@@ -182,31 +180,36 @@ def _findings_frames(warehouse: Warehouse) -> tuple[dict, dict]:
                                                                           *sources.FINDING_DETAILS)]], **ASSET)
 def findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse,
              exports_folder: ExportsFolder) -> dg.MaterializeResult:
-    """问题清单: every finding of every region in `exports.findings` (one pass over whole tables), grouped by category
+    """问题清单: every finding of every region in `exports.findings` (one SQL select over whole tables), grouped by category
     (目标编制 / 业务管理 / 项目产出 / 项目效益, configured in config/exports.yaml) and institution, each with the
     visits (file and row), person-months or beds behind it: visit findings, person-months below a minimum,
     ineligible registrations, beds above the cap, late or failed beds, overspend, double renovation, figures not
     computable, targets missed. Each region with files gets its workbook (summary and 明细 sheets)."""
     as_of = run_as_of(context)
     rules = exports_folder.settings().findings
-    frames, details = _findings_frames(warehouse)
-    missing = _missing(context, {**frames, **{f"metrics.{k}_detail": v for k, v in details.items()}})
     regions, with_files = _regions(context, raw_folder, exports_folder)
-    indicators = indicator_tables(frames[sources.FIGURES], {r.code: r.settings for r in regions})
-    rows = collect_findings(None, rules, visit_findings=frames["metrics.visit_findings"],
-                            short_months=frames["short_months"], details=details, figures=frames[sources.FIGURES],
-                            indicators=indicators)
-    with warehouse.transaction() as con:
-        con.execute(FINDINGS_DDL)
-        replace_slice(con, FINDINGS_TABLE, rows.assign(month=pd.to_datetime(rows["month"], errors="coerce")))
+    with warehouse.transaction() as con:  # built by SQL where the tables are: only the 12 indicators pass through here
+        have = sources.tables(con)
+        figures = (con.execute(INDICATOR_FIGURES_SQL, [list(INDICATOR_IDS)]).df() if sources.FIGURES in have
+                   else None)
+        indicators = indicator_tables(figures, {r.code: r.settings for r in regions})
+        stored = store_findings(con, rules, indicators, have)
+        counts = dict(con.execute(f"select category, count(*) from {FINDINGS_TABLE} group by category "
+                                  "order by category").fetchall())
+    missing = _missing(context, _findings_missing(have))
     paths = {}
-    by_code = sources.by_region(rows, [r.code for r in with_files])
-    for region in with_files:
-        path = files.export_path(exports_folder.root, region.code, region.name, "findings", exports_folder.internal)
-        paths[region.code] = write_findings(path, region.name, by_code[region.code].reset_index(drop=True), as_of)
-    counts = rows.groupby("category").size().to_dict() if len(rows) else {}
+    codes = [r.code for r in with_files]
+    if codes:
+        with warehouse.connect(read_only=False) as con:  # stored order: the 明细 sheet's
+            rows = con.execute(f"select * from {FINDINGS_TABLE} where region_code in (select unnest(?::VARCHAR[]))",
+                               [codes]).df()
+        by_code = sources.by_region(rows, codes)
+        for region in with_files:
+            path = files.export_path(exports_folder.root, region.code, region.name, "findings",
+                                     exports_folder.internal)
+            paths[region.code] = write_findings(path, region.name, by_code[region.code].reset_index(drop=True), as_of)
     return dg.MaterializeResult(metadata={**_written(paths), "as_of": as_of.isoformat(), "tables_missing": missing,
-                                          "dagster/row_count": len(rows), "table": FINDINGS_TABLE,
+                                          "dagster/row_count": stored, "table": FINDINGS_TABLE,
                                           "findings_by_category": dg.MetadataValue.json(counts)})
 
 
