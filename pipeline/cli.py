@@ -12,6 +12,7 @@ import dagster as dg
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+from eldercare.exports.data_docs import preload as preload_data_docs
 from eldercare.exports.files import written_files
 from pipeline.definitions import defs
 from pipeline.partitions import monthly
@@ -32,6 +33,7 @@ def run(months: list[str] | None = None) -> int:
     keys = [k for k in keys if k in valid] or [valid[-1]]
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
     print(f"raw folder: {raw.root}  months: {keys[0][:7]} … {keys[-1][:7]}  (each step as it ends: rows, seconds)")
+    preload_data_docs()  # Great Expectations loads while the ledgers do: the data docs step does not wait for it
     instance = dg.DagsterInstance.get()
     specs = defs.resolve_all_asset_specs()
     monthly_steps = ["__".join(s.key.path) for s in specs if s.partitions_def]

@@ -3,8 +3,10 @@ visit rows themselves — and the Data Docs site they produce: one validation ov
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -108,6 +110,15 @@ def _expectation(gx, column: str, rng, side: str, meta: dict):
     if side in ("max", "both") and rng.max is not None:
         kwargs["max_value"] = rng.max
     return gx.expectations.ExpectColumnValuesToBeBetween(**kwargs)
+
+
+def preload() -> threading.Thread:
+    """Import Great Expectations on a background thread (2–4 s, mostly while the ledgers load in DuckDB and polars,
+    which release the GIL), so the data docs step does not wait for it. `run_suite` imports it as usual."""
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="gx-preload",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 SUMMARY_FILE = "checks.json"  # beside the Data Docs: what the reports show offline (aggregates only, no person)
