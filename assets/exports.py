@@ -23,7 +23,6 @@ from eldercare.exports.score_sheet import write_score_sheets
 from eldercare.exports.self_evaluation import fund_rows, score_indicators, write_self_evaluation
 from eldercare.exports.shortfall_details import write_shortfall_details
 from eldercare.exports.summary import FILE_NAME, finding_counts, indicator_rows, score_rows, write_summary
-from eldercare.policy import load_defaults, policy_for
 from resources import ExportsFolder, RawFolder, Warehouse
 
 GROUP = "exports"
@@ -253,9 +252,8 @@ def data_docs(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehous
     Thresholds: config/exports.yaml `data_docs`. Results are WARN asset checks; the visit rows never leave DuckDB."""
     thresholds = exports_folder.settings().data_docs
     accepted = raw_folder.regions()[0]
-    defaults = load_defaults()
     regions = pd.DataFrame([{"region_code": r.code, "window_start": r.window_start, "window_end": r.window_end,
-                             "short_visit_minutes": float(policy_for(r.settings, defaults)["visits"]["short_visit_minutes"])}
+                             "short_visit_minutes": float(r.policy["visits"]["short_visit_minutes"])}
                             for r in accepted], columns=dd.REGION_COLUMNS)
     with warehouse.connect(read_only=False) as con:
         frames = dd.aggregates(con, regions)

@@ -10,8 +10,10 @@ import pytest
 from eldercare.compare import VARIANTS_DIR
 from eldercare.compare.rescore import in_force_mismatches, rescore
 from eldercare.compare.variants import load_variants, rules_for
+from eldercare.policy import policy_for
 
-REGION = SimpleNamespace(code="370301", settings={"policy": {"visits": {"partial_month": "exclude"}}},
+SETTINGS = {"policy": {"visits": {"partial_month": "exclude"}}}
+REGION = SimpleNamespace(code="370301", settings=SETTINGS, policy=policy_for(SETTINGS),
                          minimums={"visits_per_month": 15, "minutes_per_month": 900, "medical_visits_per_month": 2})
 JUNE, JULY = dt.date(2022, 6, 1), dt.date(2022, 7, 1)
 # elder, month, scope, days in service / in month, visits, recorded minutes, visits without time, medical visits

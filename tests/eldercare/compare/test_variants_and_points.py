@@ -10,8 +10,10 @@ from pathlib import Path
 
 from eldercare.compare.points import indicator_points, points_difference, rubric_deductions
 from eldercare.compare.variants import VariantRefused, find_variant, load_variants, rules_for
+from eldercare.policy import policy_for
 
-REGION = SimpleNamespace(code="370306", settings={"policy": {"visits": {"partial_month": "exclude"}}},
+SETTINGS = {"policy": {"visits": {"partial_month": "exclude"}}}
+REGION = SimpleNamespace(code="370306", settings=SETTINGS, policy=policy_for(SETTINGS),
                          minimums={"visits_per_month": 15, "minutes_per_month": 900, "medical_visits_per_month": 2})
 
 
