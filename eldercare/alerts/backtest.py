@@ -14,21 +14,27 @@ from typing import Mapping
 import duckdb
 import polars as pl
 
-from eldercare.alerts.pace import ALERTED, pace_table, person_months_known_on
+from eldercare.alerts.pace import ALERTED, LEVELS_SQL, person_months_known_on_dates
 from eldercare.alerts.rules import AlertRules, rules_frame
 from eldercare.compliance import VisitPolicy
 
 SCHEMA = {"region_code": pl.Utf8, "month": pl.Date, "day": pl.Int64, "margin": pl.Float64,
           "policy_margin": pl.Boolean, "shortfalls": pl.Int64, "alerts": pl.Int64, "caught": pl.Int64,
           "missed": pl.Int64, "false_alarms": pl.Int64, "alerted_then_excluded": pl.Int64}
+GRID = {k: SCHEMA[k] for k in ("region_code", "month", "day", "margin", "policy_margin")}
 
-SCORE_SQL = """
-with f as (
+# The levels of every replayed (day, margin) in one query, scored against the final verdicts without leaving DuckDB.
+# bt_known: the month's person-months as known on each replay day (as_of); bt_grid: region × month × day × margin.
+SCORE_SQL = "with " + LEVELS_SQL.replace(
+    "{months}", "(select * from bt_known k where exists (select 1 from bt_grid g where g.region_code = k.region_code "
+                "and g.month = k.month and g.day = datediff('day', k.month, k.as_of) + 1))").replace(
+    "{rules}", "bt_rules") + """,
+f as (
     select region_code, month, elder_id, in_scope,
            in_scope and (coalesce(below_visits, false) or coalesce(below_minutes, false)
                          or coalesce(below_medical_visits, false)) as short
     from metrics.elder_months where month in (select distinct month from bt_grid)),
-a as (select region_code, month, day, margin, elder_id, risk_level in {alerted} as alerted from bt_pace),
+a as (select region_code, month, days_elapsed as day, margin, elder_id, risk_level in {alerted} as alerted from risk),
 j as (
     select g.region_code, g.month, g.day, g.margin, f.in_scope, f.short, coalesce(a.alerted, false) as alerted
     from bt_grid g join f using (region_code, month)
@@ -42,7 +48,7 @@ select g.region_code, g.month, g.day, g.margin, g.policy_margin,
        count(*) filter (where j.alerted and not j.in_scope) as alerted_then_excluded
 from bt_grid g left join j using (region_code, month, day, margin)
 group by all order by 1, 2, 3, 4
-"""
+""".replace("{alerted}", str(ALERTED))
 
 
 def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.DataFrame, events: pl.DataFrame,
@@ -50,33 +56,31 @@ def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.D
              rules: Mapping[str, AlertRules]) -> pl.DataFrame:
     """Per region × closed month × replay day × margin: shortfalls, alerts, caught, missed, false alarms.
 
-    One set-based pace query per (month, day) covers every region, elder and margin at once; each month is scored
-    before the next is replayed, so memory holds one month's paces whatever the number of months.
+    Per month, one pass gives the person-months known on every replay day and one query levels every (day, margin)
+    of every region and scores them; each month is scored before the next is replayed, so memory holds one month's
+    replay whatever the number of months.
     """
     margins = {code: sorted({*r.backtest_margins, r.margin}) for code, r in rules.items()}
+    days = sorted({d for r in rules.values() for d in r.backtest_days})
+    codes = [c for c in rules if c in policies]
     scored = []
-    for month in months:  # scored month by month: one month's replayed paces in memory at a time
-        grid, paces = [], []
-        for day in sorted({d for r in rules.values() for d in r.backtest_days}):
-            codes = [c for c, r in rules.items() if day in r.backtest_days and c in policies]
-            as_of = month + dt.timedelta(days=day - 1)
-            known = person_months_known_on(con, as_of, elders, events, policies, visit_rules)
-            pace = pace_table(con, known.filter(pl.col("region_code").is_in(codes)), as_of,
-                              rules_frame({c: rules[c] for c in codes}, margins))
-            paces.append(pace.select("region_code", "month", "margin", "elder_id", "risk_level")
-                         .with_columns(pl.lit(day, pl.Int64).alias("day")))
-            grid += [{"region_code": c, "month": month, "day": day, "margin": m, "policy_margin": m == rules[c].margin}
-                     for c in codes for m in margins[c]]
-        if not grid:
+    for month in months:  # scored month by month: one month's replay in memory at a time
+        grid = pl.DataFrame([{"region_code": c, "month": month, "day": day, "margin": m,
+                              "policy_margin": m == rules[c].margin}
+                             for day in days for c in codes if day in rules[c].backtest_days for m in margins[c]],
+                            schema=GRID)
+        if grid.is_empty():
             continue
-        con.register("bt_grid", pl.DataFrame(grid, schema={k: SCHEMA[k] for k in
-                                                           ("region_code", "month", "day", "margin", "policy_margin")}))
-        con.register("bt_pace", pl.concat(paces))
+        known = person_months_known_on_dates(con, [month + dt.timedelta(days=d - 1) for d in days], elders, events,
+                                             policies, visit_rules)
+        con.register("bt_grid", grid)
+        con.register("bt_known", known)
+        con.register("bt_rules", rules_frame({c: rules[c] for c in codes}, margins))
         try:
-            scored.append(pl.from_arrow(con.sql(SCORE_SQL.replace("{alerted}", str(ALERTED))).to_arrow_table()))
+            scored.append(pl.from_arrow(con.sql(SCORE_SQL).to_arrow_table()))
         finally:
-            con.unregister("bt_grid")
-            con.unregister("bt_pace")
+            for name in ("bt_grid", "bt_known", "bt_rules"):
+                con.unregister(name)
     if not scored:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat(scored).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
