@@ -205,11 +205,10 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
     by_elder: dict[tuple, list[tuple[dt.date, str]]] = {}
     for *key, event, date in events.select(*ids, "event", "event_date").iter_rows():
         by_elder.setdefault(tuple(key), []).append((date, event))
-    totals = visit_totals.select(ids).unique()
     candidates = elders.filter(pl.col("region_code").is_in(list(policies)))
-    candidates = candidates.filter(pl.col("service_type").is_in(["home_visits", "both"])).vstack(
-        candidates.join(totals, on=ids, how="semi")
-        .filter(~pl.col("service_type").is_in(["home_visits", "both"]))) if candidates.height else candidates
+    home = pl.col("service_type").is_in(["home_visits", "both"])
+    candidates = candidates.filter(home).vstack(
+        candidates.filter(~home).join(visit_totals.select(ids), on=ids, how="semi")) if candidates.height else candidates
     with_events = events.select(ids).unique()
     quiet = candidates.join(with_events, on=ids, how="anti") if with_events.height else candidates
     eventful = candidates.join(with_events, on=ids, how="semi") if with_events.height else candidates.clear()
@@ -254,4 +253,4 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
         .otherwise(below("minutes", "min_minutes")).alias("below_minutes"),
         below("medical_visits", "min_medical_visits").alias("below_medical_visits"),
         hangs.alias("minutes_verdict_on_unrecorded_time"),
-    ).sort([*by, "region_code", "institution_id", "elder_id"])
+    ).sort(pl.struct(*by, "region_code", "institution_id", "elder_id"))
