@@ -25,29 +25,35 @@ GRID = {k: SCHEMA[k] for k in ("region_code", "month", "day", "margin", "policy_
 
 # The levels of every replayed (day, margin) in one query, scored against the final verdicts without leaving DuckDB.
 # bt_known: the month's person-months as known on each replay day (as_of); bt_grid: region × month × day × margin.
-SCORE_SQL = "with " + LEVELS_SQL.replace(
-    "{months}", "(select * from bt_known k where exists (select 1 from bt_grid g where g.region_code = k.region_code "
-                "and g.month = k.month and g.day = datediff('day', k.month, k.as_of) + 1))").replace(
-    "{rules}", "bt_rules") + """,
+# An elder without a final person-month is not scored.
+SCORE_SQL = """with
 f as (
     select region_code, month, elder_id, in_scope,
            in_scope and (coalesce(below_visits, false) or coalesce(below_minutes, false)
                          or coalesce(below_medical_visits, false)) as short
     from metrics.elder_months where month in (select distinct month from bt_grid)),
-a as (select region_code, month, days_elapsed as day, margin, elder_id, risk_level in {alerted} as alerted from risk),
-j as (
-    select g.region_code, g.month, g.day, g.margin, f.in_scope, f.short, coalesce(a.alerted, false) as alerted
-    from bt_grid g join f using (region_code, month)
-    left join a using (region_code, month, day, margin, elder_id))
-select g.region_code, g.month, g.day, g.margin, g.policy_margin,
-       count(*) filter (where j.short) as shortfalls,
-       count(*) filter (where j.alerted) as alerts,
-       count(*) filter (where j.short and j.alerted) as caught,
-       count(*) filter (where j.short and not j.alerted) as missed,
-       count(*) filter (where j.alerted and j.in_scope and not j.short) as false_alarms,
-       count(*) filter (where j.alerted and not j.in_scope) as alerted_then_excluded
-from bt_grid g left join j using (region_code, month, day, margin)
-group by all order by 1, 2, 3, 4
+replayed as materialized (
+    select k.region_code, k.month, k.as_of, k.elder_id, k.in_scope, k.days_in_month, k.visits, k.minutes,
+           k.medical_visits, k.min_visits, k.min_minutes, k.min_medical_visits,
+           f.in_scope as final_in_scope, f.short as final_short
+    from bt_known k join f using (region_code, month, elder_id)
+    where (k.region_code, k.month, datediff('day', k.month, k.as_of) + 1) in
+          (select (region_code, month, day) from bt_grid)),""" + LEVELS_SQL.replace("{months}", "replayed").replace(
+    "{rules}", "bt_rules") + """,
+s as (select region_code, month, count(*) filter (where short) as shortfalls from f group by all),
+c as (
+    select region_code, month, days_elapsed as day, margin, count(*) filter (where alerted) as alerts,
+           count(*) filter (where alerted and final_short) as caught,
+           count(*) filter (where alerted and final_in_scope and not final_short) as false_alarms,
+           count(*) filter (where alerted and not final_in_scope) as alerted_then_excluded
+    from (select *, risk_level in {alerted} as alerted from risk)
+    group by all)
+select g.region_code, g.month, g.day, g.margin, g.policy_margin, coalesce(s.shortfalls, 0) as shortfalls,
+       coalesce(c.alerts, 0) as alerts, coalesce(c.caught, 0) as caught,
+       coalesce(s.shortfalls, 0) - coalesce(c.caught, 0) as missed, coalesce(c.false_alarms, 0) as false_alarms,
+       coalesce(c.alerted_then_excluded, 0) as alerted_then_excluded
+from bt_grid g left join s using (region_code, month) left join c using (region_code, month, day, margin)
+order by 1, 2, 3, 4
 """.replace("{alerted}", str(ALERTED))
 
 

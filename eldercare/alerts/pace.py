@@ -47,14 +47,12 @@ def person_months_known_on(con: duckdb.DuckDBPyConnection, as_of: dt.date, elder
 
 
 # The one definition of the levels: per in-scope person-month of {months} (person-months with the date they are known
-# on, `as_of`) and row of {rules} (region_code, margin, max_*_per_day). Common table expressions, ending in `risk`.
+# on, `as_of`; every column carried) and row of {rules} (region_code, margin, max_*_per_day). Common table
+# expressions, ending in `risk`.
 LEVELS_SQL = """
 base as (
-    select p.region_code, p.month, p.as_of, p.institution_id, p.elder_id, p.name_masked,
-           p.days_in_month, datediff('day', p.month, p.as_of) + 1 as days_elapsed,
-           p.days_in_month - (datediff('day', p.month, p.as_of) + 1) as days_left,
-           p.visits, p.minutes, p.unrecorded_visits, p.medical_visits, p.quarantined_rows,
-           p.min_visits, p.min_minutes, p.min_medical_visits, r.*  exclude (region_code)
+    select p.*, datediff('day', p.month, p.as_of) + 1 as days_elapsed,
+           p.days_in_month - (datediff('day', p.month, p.as_of) + 1) as days_left, r.*  exclude (region_code)
     from {months} p join {rules} r using (region_code)
     where p.in_scope),
 need as (
