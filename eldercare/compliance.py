@@ -198,7 +198,8 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
     Elders with status events go through `scope_of` one by one; the others (nearly all) are decided set-based.
 
     by: key columns present in all three inputs (e.g. `as_of`, the date the ledgers are known on) that split them
-    into independent sets of person-months, computed in one pass; they lead the output.
+    into independent sets of person-months, computed in one pass; they lead the output, whose rows are then in no
+    particular order (a keyed result is for computing, not storing: the sort would cost a tenth of a replay).
     """
     by = tuple(by)
     ids = [*by, "region_code", "elder_id"]
@@ -247,10 +248,11 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
     undetermined = [code for code, p in policies.items() if p.unrecorded_time == "undetermined"]
     hangs = (pl.col("in_scope") & pl.col("min_minutes").is_not_null() & (pl.col("unrecorded_visits") > 0)
              & (pl.col("minutes") < pl.col("min_minutes")))
-    return frame.with_columns(
+    frame = frame.with_columns(
         below("visits", "min_visits").alias("below_visits"),
         pl.when(hangs & pl.col("region_code").is_in(undetermined)).then(None)
         .otherwise(below("minutes", "min_minutes")).alias("below_minutes"),
         below("medical_visits", "min_medical_visits").alias("below_medical_visits"),
         hangs.alias("minutes_verdict_on_unrecorded_time"),
-    ).sort(pl.struct(*by, "region_code", "institution_id", "elder_id"))
+    )
+    return frame if by else frame.sort(pl.struct("region_code", "institution_id", "elder_id"))

@@ -48,7 +48,7 @@ def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str
     are counted beside them so a reviewer sees when a correction would change the verdict.
 
     known_on: dates of the month; the totals as known at the end of each one (punches checked in and status events
-    dated by then), in one pass, keyed by a leading `as_of` column.
+    dated by then), in one pass, keyed by a leading `as_of` column, rows in no particular order.
     """
     _register_rules(con, rules)
     m = f"DATE '{month.isoformat()}'"
@@ -87,7 +87,7 @@ def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str
                coalesce(uncounted_visits, 0)::bigint as uncounted_visits,
                coalesce(quarantined_rows, 0)::bigint as quarantined_rows
         from v full join {q} q using ({by}region_code, elder_id)
-        order by {by and 'as_of, '}region_code, elder_id""").to_arrow_table())
+        {'' if by else 'order by region_code, elder_id'}""").to_arrow_table())
     finally:
         if known_on is not None:
             con.unregister("known_dates")
