@@ -199,7 +199,7 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
 
     by: key columns present in all three inputs (e.g. `as_of`, the date the ledgers are known on) that split them
     into independent sets of person-months, computed in one pass; they lead the output, whose rows are then in no
-    particular order (a keyed result is for computing, not storing: the sort would cost a tenth of a replay).
+    particular order (a keyed result is for computing, not for storing: sorting it costs a tenth of the backtest).
     """
     by = tuple(by)
     ids = [*by, "region_code", "elder_id"]
@@ -208,8 +208,9 @@ def person_months(month: dt.date, elders: pl.DataFrame, events: pl.DataFrame, vi
         by_elder.setdefault(tuple(key), []).append((date, event))
     candidates = elders.filter(pl.col("region_code").is_in(list(policies)))
     home = pl.col("service_type").is_in(["home_visits", "both"])
-    candidates = candidates.filter(home).vstack(
-        candidates.filter(~home).join(visit_totals.select(ids), on=ids, how="semi")) if candidates.height else candidates
+    if candidates.height:  # home-service elders, and the others when visits were punched for them
+        candidates = candidates.filter(home).vstack(
+            candidates.filter(~home).join(visit_totals.select(ids), on=ids, how="semi"))
     with_events = events.select(ids).unique()
     quiet = candidates.join(with_events, on=ids, how="anti") if with_events.height else candidates
     eventful = candidates.join(with_events, on=ids, how="semi") if with_events.height else candidates.clear()
