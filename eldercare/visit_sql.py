@@ -54,8 +54,9 @@ def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str
     m = f"DATE '{month.isoformat()}'"
     visits, events, by, q = "validated.visits", "validated.status_events", "", "q"
     if known_on is not None:
+        known_on = sorted(set(known_on))
         cutoffs = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time()) for d in known_on]
-        con.register("known_dates", pl.DataFrame({"as_of": list(known_on), "cutoff": cutoffs},
+        con.register("known_dates", pl.DataFrame({"as_of": known_on, "cutoff": cutoffs},
                                                  schema={"as_of": pl.Date, "cutoff": pl.Datetime("us")}))
         visits = "(select d.as_of, v.* from validated.visits v join known_dates d on v.checkin_at < d.cutoff)"
         events = "(select d.as_of, e.* from validated.status_events e join known_dates d on e.event_date <= d.as_of)"

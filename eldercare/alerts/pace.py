@@ -27,14 +27,15 @@ def person_months_known_on_dates(con: duckdb.DuckDBPyConnection, dates: Sequence
     """metrics.elder_months' rows for the month of `dates` (all in one month), once per date as known at its end —
     punches checked in by then, status events dated by then, elders enrolled by then — keyed by a leading `as_of`.
     One pass for all the dates."""
+    dates = sorted(set(dates))
     month = dates[0].replace(day=1)
     if any(d.replace(day=1) != month for d in dates):
-        raise ValueError(f"dates of one month expected, got {sorted(set(dates))}")
-    days = pl.DataFrame({"as_of": list(dates)}, schema={"as_of": pl.Date})
+        raise ValueError(f"dates of one month expected, got {dates}")
+    days = pl.DataFrame({"as_of": dates}, schema={"as_of": pl.Date})
     known_elders = elders.join(days, how="cross").filter(
         pl.col("enrolled_on").is_null() | (pl.col("enrolled_on").cast(pl.Date) <= pl.col("as_of")))
     known_events = events.join(days, how="cross").filter(pl.col("event_date").cast(pl.Date) <= pl.col("as_of"))
-    totals = visit_totals(con, month, dict(visit_rules), known_on=list(dates))
+    totals = visit_totals(con, month, dict(visit_rules), known_on=dates)
     return person_months(month, known_elders, known_events, totals, dict(policies), by=("as_of",))
 
 

@@ -94,7 +94,7 @@ def _cut(june, as_of: dt.date) -> pl.DataFrame:
 def test_known_on_several_dates_equals_the_ledgers_cut_at_each_date(june):
     con, _, elders, events, _, policies, visit_rules = june
     dates = [JUNE + dt.timedelta(days=d - 1) for d in KNOWN_ON]
-    known = person_months_known_on_dates(con, dates, elders, events, policies, visit_rules)
+    known = person_months_known_on_dates(con, [*dates, dates[0]], elders, events, policies, visit_rules)
     assert known.columns[0] == "as_of" and known["as_of"].unique().sort().to_list() == dates
     order = ["region_code", "institution_id", "elder_id"]
     for as_of in dates:
@@ -111,6 +111,12 @@ def test_known_on_several_dates_equals_the_ledgers_cut_at_each_date(june):
     # B's open punch on the 5th counts in 990001 only; C's quarantined row shows from the 1st.
     assert (by_day[(10, "990001", "B")]["visits"], by_day[(10, "990002", "B")]["visits"]) == (4, 3)
     assert by_day[(1, "990002", "C")]["quarantined_rows"] == 1
+
+
+def test_known_on_dates_of_two_months_are_refused(june):
+    con, _, elders, events, _, policies, visit_rules = june
+    with pytest.raises(ValueError, match="one month"):
+        person_months_known_on_dates(con, [JUNE, dt.date(2022, 7, 1)], elders, events, policies, visit_rules)
 
 
 def test_visit_totals_known_on_is_keyed_by_date_and_unchanged_without_dates(june):
