@@ -7,6 +7,7 @@ Region rules arrive as a small registered table `visit_rules(region_code, medica
 from __future__ import annotations
 
 import datetime as dt
+from typing import Sequence
 
 import duckdb
 import polars as pl
@@ -38,40 +39,59 @@ def _register_rules(con: duckdb.DuckDBPyConnection, rules: dict[str, dict]) -> N
     con.register("visit_limits", limits)
 
 
-def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict]) -> pl.DataFrame:
+def visit_totals(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[str, dict],
+                 known_on: Sequence[dt.date] | None = None) -> pl.DataFrame:
     """Per region and elder: visits, recorded minutes, visits without recorded time, medical visits, quarantined rows.
 
     A valid punch record counts as a visit by the one definition (`counts_as_visit`: open punches per policy,
     never after the elder's exit); duplicates and quarantined rows do not, but quarantined rows
     are counted beside them so a reviewer sees when a correction would change the verdict.
+
+    known_on: dates of the month; the totals as known at the end of each one (punches checked in and status events
+    dated by then), in one pass, keyed by a leading `as_of` column, rows in no particular order.
     """
     _register_rules(con, rules)
     m = f"DATE '{month.isoformat()}'"
-    return pl.from_arrow(con.sql(f"""
-        with x as ({ELDER_EXIT_SQL.format(events='validated.status_events')}),
+    visits, events, by, q = "validated.visits", "validated.status_events", "", "q"
+    if known_on is not None:
+        known_on = sorted(set(known_on))
+        cutoffs = [dt.datetime.combine(d + dt.timedelta(days=1), dt.time()) for d in known_on]
+        con.register("known_dates", pl.DataFrame({"as_of": known_on, "cutoff": cutoffs},
+                                                 schema={"as_of": pl.Date, "cutoff": pl.Datetime("us")}))
+        visits = "(select d.as_of, v.* from validated.visits v join known_dates d on v.checkin_at < d.cutoff)"
+        events = "(select d.as_of, e.* from validated.status_events e join known_dates d on e.event_date <= d.as_of)"
+        by, q = "as_of, ", "(select d.as_of, q.* from q cross join known_dates d)"
+    x_on = "x.as_of = v.as_of and " if by else ""
+    try:
+        return pl.from_arrow(con.sql(f"""
+        with x as ({elder_exit_sql(events, by)}),
         v as (
-            select v.region_code, v.elder_id, count(*) filter (where counts) as visits,
+            select {by and 'v.as_of, '}v.region_code, v.elder_id, count(*) filter (where counts) as visits,
                    coalesce(sum(v.duration_min) filter (where counts and v.duration_recorded), 0) as minutes,
                    count(*) filter (where counts and not v.duration_recorded) as unrecorded_visits,
                    count(*) filter (where counts and mi.medical_item is not null) as medical_visits,
                    count(*) filter (where not counts) as uncounted_visits
             from (select v.*, {counts_as_visit('v', 'x.exit_on', 'c.open_punch_counts')} as counts
-                  from validated.visits v
+                  from {visits} v
                   join visit_counting c on c.region_code = v.region_code
-                  left join x on x.region_code = v.region_code and x.elder_id = v.elder_id
+                  left join x on {x_on}x.region_code = v.region_code and x.elder_id = v.elder_id
                   where v.month = {m}) v
             left join medical_items mi on mi.region_code = v.region_code and mi.medical_item = v.service_item
             group by all),
         q as (
             select region_code, elder_id, count(distinct (source_file, source_row)) as quarantined_rows
             from quarantine.rows where ledger = 'visits' and month = {m} and elder_id is not null group by all)
-        select region_code, elder_id, coalesce(visits, 0)::bigint as visits, coalesce(minutes, 0)::double as minutes,
+        select {by}region_code, elder_id, coalesce(visits, 0)::bigint as visits,
+               coalesce(minutes, 0)::double as minutes,
                coalesce(unrecorded_visits, 0)::bigint as unrecorded_visits,
                coalesce(medical_visits, 0)::bigint as medical_visits,
                coalesce(uncounted_visits, 0)::bigint as uncounted_visits,
                coalesce(quarantined_rows, 0)::bigint as quarantined_rows
-        from v full join q using (region_code, elder_id)
-        order by 1, 2""").to_arrow_table())
+        from v full join {q} q using ({by}region_code, elder_id)
+        {'' if by else 'order by region_code, elder_id'}""").to_arrow_table())
+    finally:
+        if known_on is not None:
+            con.unregister("known_dates")
 
 
 FINDINGS_SQL = """
@@ -140,14 +160,21 @@ def visit_findings(con: duckdb.DuckDBPyConnection, month: dt.date, rules: dict[s
 # without 签退 counts only when the policy says so (it never gives time); a visit after the elder's exit (death,
 # move, entry into an institution, termination, not followed by 恢复) never counts: it is a finding.
 EXIT_EVENTS_SQL = "('died', 'moved_away', 'institutionalised', 'terminated')"
-ELDER_EXIT_SQL = f"""
-SELECT region_code, elder_id,
+
+
+def elder_exit_sql(events: str, by: str = "") -> str:
+    """Per elder (and `by`, a leading key such as "as_of, "): the exit in force (exit_on), NULL when none."""
+    return f"""
+SELECT {by}region_code, elder_id,
        CASE WHEN last_exit IS NOT NULL AND (last_resume IS NULL OR last_resume <= last_exit) THEN last_exit END AS exit_on
-FROM (SELECT region_code, elder_id,
+FROM (SELECT {by}region_code, elder_id,
              max(event_date::DATE) FILTER (WHERE event IN {EXIT_EVENTS_SQL}) AS last_exit,
              max(event_date::DATE) FILTER (WHERE event = 'resumed') AS last_resume
-      FROM {{events}} GROUP BY ALL)
+      FROM {events} GROUP BY ALL)
 """
+
+
+ELDER_EXIT_SQL = elder_exit_sql("{events}")
 
 
 def counts_as_visit(visit: str = "v", exit_on: str = "x.exit_on", open_punch_counts: str = "true") -> str:

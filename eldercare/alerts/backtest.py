@@ -14,35 +14,47 @@ from typing import Mapping
 import duckdb
 import polars as pl
 
-from eldercare.alerts.pace import ALERTED, pace_table, person_months_known_on
+from eldercare.alerts.pace import ALERTED, LEVELS_SQL, person_months_known_on_dates
 from eldercare.alerts.rules import AlertRules, rules_frame
 from eldercare.compliance import VisitPolicy
 
 SCHEMA = {"region_code": pl.Utf8, "month": pl.Date, "day": pl.Int64, "margin": pl.Float64,
           "policy_margin": pl.Boolean, "shortfalls": pl.Int64, "alerts": pl.Int64, "caught": pl.Int64,
           "missed": pl.Int64, "false_alarms": pl.Int64, "alerted_then_excluded": pl.Int64}
+GRID = {k: SCHEMA[k] for k in ("region_code", "month", "day", "margin", "policy_margin")}
 
-SCORE_SQL = """
-with f as (
+# The levels of every replayed (day, margin) in one query, scored against the final verdicts without leaving DuckDB.
+# bt_known: the month's person-months as known on each replay day (as_of); bt_grid: region × month × day × margin.
+# An elder without a final person-month is not scored.
+SCORE_SQL = """with
+f as (
     select region_code, month, elder_id, in_scope,
            in_scope and (coalesce(below_visits, false) or coalesce(below_minutes, false)
                          or coalesce(below_medical_visits, false)) as short
     from metrics.elder_months where month in (select distinct month from bt_grid)),
-a as (select region_code, month, day, margin, elder_id, risk_level in {alerted} as alerted from bt_pace),
-j as (
-    select g.region_code, g.month, g.day, g.margin, f.in_scope, f.short, coalesce(a.alerted, false) as alerted
-    from bt_grid g join f using (region_code, month)
-    left join a using (region_code, month, day, margin, elder_id))
-select g.region_code, g.month, g.day, g.margin, g.policy_margin,
-       count(*) filter (where j.short) as shortfalls,
-       count(*) filter (where j.alerted) as alerts,
-       count(*) filter (where j.short and j.alerted) as caught,
-       count(*) filter (where j.short and not j.alerted) as missed,
-       count(*) filter (where j.alerted and j.in_scope and not j.short) as false_alarms,
-       count(*) filter (where j.alerted and not j.in_scope) as alerted_then_excluded
-from bt_grid g left join j using (region_code, month, day, margin)
-group by all order by 1, 2, 3, 4
-"""
+replayed as materialized (
+    select k.region_code, k.month, k.as_of, k.elder_id, k.in_scope, k.days_in_month, k.visits, k.minutes,
+           k.medical_visits, k.min_visits, k.min_minutes, k.min_medical_visits,
+           f.in_scope as final_in_scope, f.short as final_short
+    from bt_known k join f using (region_code, month, elder_id)
+    where (k.region_code, k.month, datediff('day', k.month, k.as_of) + 1) in
+          (select (region_code, month, day) from bt_grid)),""" + LEVELS_SQL.replace("{months}", "replayed").replace(
+    "{rules}", "bt_rules") + """,
+s as (select region_code, month, count(*) filter (where short) as shortfalls from f group by all),
+c as (
+    select region_code, month, days_elapsed as day, margin, count(*) filter (where alerted) as alerts,
+           count(*) filter (where alerted and final_short) as caught,
+           count(*) filter (where alerted and final_in_scope and not final_short) as false_alarms,
+           count(*) filter (where alerted and not final_in_scope) as alerted_then_excluded
+    from (select *, risk_level in {alerted} as alerted from risk)
+    group by all)
+select g.region_code, g.month, g.day, g.margin, g.policy_margin, coalesce(s.shortfalls, 0) as shortfalls,
+       coalesce(c.alerts, 0) as alerts, coalesce(c.caught, 0) as caught,
+       coalesce(s.shortfalls, 0) - coalesce(c.caught, 0) as missed, coalesce(c.false_alarms, 0) as false_alarms,
+       coalesce(c.alerted_then_excluded, 0) as alerted_then_excluded
+from bt_grid g left join s using (region_code, month) left join c using (region_code, month, day, margin)
+order by 1, 2, 3, 4
+""".replace("{alerted}", str(ALERTED))
 
 
 def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.DataFrame, events: pl.DataFrame,
@@ -50,33 +62,31 @@ def backtest(con: duckdb.DuckDBPyConnection, months: list[dt.date], elders: pl.D
              rules: Mapping[str, AlertRules]) -> pl.DataFrame:
     """Per region × closed month × replay day × margin: shortfalls, alerts, caught, missed, false alarms.
 
-    One set-based pace query per (month, day) covers every region, elder and margin at once; each month is scored
-    before the next is replayed, so memory holds one month's paces whatever the number of months.
+    Per month, one pass gives the person-months known on every replay day and one query levels every (day, margin)
+    of every region and scores them; each month is scored before the next is replayed, so memory holds one month's
+    replay whatever the number of months.
     """
     margins = {code: sorted({*r.backtest_margins, r.margin}) for code, r in rules.items()}
+    days = sorted({d for r in rules.values() for d in r.backtest_days})
+    codes = [c for c in rules if c in policies]
     scored = []
-    for month in months:  # scored month by month: one month's replayed paces in memory at a time
-        grid, paces = [], []
-        for day in sorted({d for r in rules.values() for d in r.backtest_days}):
-            codes = [c for c, r in rules.items() if day in r.backtest_days and c in policies]
-            as_of = month + dt.timedelta(days=day - 1)
-            known = person_months_known_on(con, as_of, elders, events, policies, visit_rules)
-            pace = pace_table(con, known.filter(pl.col("region_code").is_in(codes)), as_of,
-                              rules_frame({c: rules[c] for c in codes}, margins))
-            paces.append(pace.select("region_code", "month", "margin", "elder_id", "risk_level")
-                         .with_columns(pl.lit(day, pl.Int64).alias("day")))
-            grid += [{"region_code": c, "month": month, "day": day, "margin": m, "policy_margin": m == rules[c].margin}
-                     for c in codes for m in margins[c]]
-        if not grid:
+    for month in months:  # scored month by month: one month's replay in memory at a time
+        grid = pl.DataFrame([{"region_code": c, "month": month, "day": day, "margin": m,
+                              "policy_margin": m == rules[c].margin}
+                             for day in days for c in codes if day in rules[c].backtest_days for m in margins[c]],
+                            schema=GRID)
+        if grid.is_empty():
             continue
-        con.register("bt_grid", pl.DataFrame(grid, schema={k: SCHEMA[k] for k in
-                                                           ("region_code", "month", "day", "margin", "policy_margin")}))
-        con.register("bt_pace", pl.concat(paces))
+        known = person_months_known_on_dates(con, [month + dt.timedelta(days=d - 1) for d in days], elders, events,
+                                             policies, visit_rules)
+        con.register("bt_grid", grid)
+        con.register("bt_known", known)
+        con.register("bt_rules", rules_frame({c: rules[c] for c in codes}, margins))
         try:
-            scored.append(pl.from_arrow(con.sql(SCORE_SQL.replace("{alerted}", str(ALERTED))).to_arrow_table()))
+            scored.append(pl.from_arrow(con.sql(SCORE_SQL).to_arrow_table()))
         finally:
-            con.unregister("bt_grid")
-            con.unregister("bt_pace")
+            for name in ("bt_grid", "bt_known", "bt_rules"):
+                con.unregister(name)
     if not scored:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat(scored).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
