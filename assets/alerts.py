@@ -23,7 +23,6 @@ from eldercare.alerts.pace import ALERTED, pace_table, person_months_known_on
 from eldercare.alerts.person_times_risk import person_times_outlook as outlook_table, person_times_risk as risk_table
 from eldercare.alerts.rules import AlertRules, alert_rules, rules_frame
 from eldercare.compliance import VisitPolicy
-from eldercare.policy import load_defaults, policy_for
 from resources import RawFolder, Warehouse
 from resources import ExportsFolder
 from resources.warehouse import replace_slice, table_ddl
@@ -61,10 +60,9 @@ def _person_times_period(region) -> tuple[dt.date, dt.date]:
 
 
 def region_rules(raw_folder: RawFolder) -> RegionRules:
-    defaults = load_defaults()
     policies, visit_rules, alerts, rows, targets = {}, {}, {}, [], {}
     for region in raw_folder.regions()[0]:
-        policy = policy_for(region.settings, defaults)
+        policy = region.policy  # validated when region.yaml was loaded
         policies[region.code] = VisitPolicy.from_region(region, policy)
         visit_rules[region.code] = policy["visits"]
         alerts[region.code] = alert_rules(policy, f"{region.code}/region.yaml")
