@@ -318,7 +318,7 @@ def _csv_table(path: Path, ledger: Ledger, source_file: str) -> RawTable | None:
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, infer_schema=False, quote_char='"',
                             schema={f"column_{j}": pl.Utf8 for j in range(width)}, truncate_ragged_lines=True,
-                            columns=sorted(hits))
+                            missing_columns="insert", columns=sorted(hits))
     except pl.exceptions.PolarsError:
         return None
     frame = frame.rename({f"column_{j}": hits[j] for j in hits})
