@@ -110,7 +110,7 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
             continue
         source = raw.relative(paths[0])
         try:
-            table = read_ledger(paths[0], ledger, source)
+            table = read_ledger(paths[0], ledger, source, polars_csv=True)
         except LedgerRefused as exc:
             refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
                             "source_file": source, "reason": exc.reason})

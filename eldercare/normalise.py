@@ -127,28 +127,34 @@ def by_file(values: list, dtype=pl.Utf8) -> pl.Expr:
 def _raw_frame(tables: list[RawTable], names: list[str]) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     """The records of every file as one text column per canonical column (null where a file lacks it), with
     `_file`, `source_row`, `_local` (position in its file) and `_pos`, and per column the positions of formula cells
-    without a value. A workbook's typed cells become text the way a CSV would hold them (the only per-cell Python
-    step, and only for workbooks)."""
-    data: dict[str, list] = {"_file": [], "source_row": [], "_local": [], **{n: [] for n in names}}
+    without a value. A CSV read by polars joins as its frame; a workbook's typed cells become text the way a CSV
+    would hold them (the only per-cell Python step, and only for workbooks)."""
+    schema = {"_file": pl.Int64, "source_row": pl.Int64, "_local": pl.Int64, **{n: pl.Utf8 for n in names}}
+    parts: list[pl.DataFrame] = []
     formulas: dict[str, list[int]] = {n: [] for n in names}
     offset = 0
     for i, raw in enumerate(tables):
-        n = len(raw.rows)
-        data["_file"] += [i] * n
-        data["source_row"] += raw.row_numbers()
-        data["_local"] += range(n)
+        n = raw.height
+        if raw.frame is not None:
+            parts.append(raw.frame.select(
+                pl.lit(i, pl.Int64).alias("_file"), "source_row", pl.int_range(n, dtype=pl.Int64).alias("_local"),
+                *[pl.col(name) if name in raw.positions else pl.lit(None, pl.Utf8).alias(name) for name in names]))
+            offset += n
+            continue
+        data: dict[str, list] = {"_file": [i] * n, "source_row": raw.row_numbers(), "_local": range(n)}
         for name in names:
             if name not in raw.positions:
-                data[name] += [None] * n
+                data[name] = [None] * n
                 continue
             values = raw.column(name)
             if not raw.all_text and not all(v is None or type(v) is str for v in values):
                 formulas[name] += [offset + p for p, v in enumerate(values) if isinstance(v, FormulaWithoutValue)]
                 values = [None if isinstance(v, FormulaWithoutValue) else cell_text(v) for v in values]
-            data[name] += values
+            data[name] = values
+        parts.append(pl.DataFrame(data, schema=schema))
         offset += n
-    schema = {"_file": pl.Int64, "source_row": pl.Int64, "_local": pl.Int64, **{n: pl.Utf8 for n in names}}
-    return pl.DataFrame(data, schema=schema).with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64)), formulas
+    frame = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=schema)
+    return frame.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64)), formulas
 
 
 def _first_cell(tables: list[RawTable]) -> pl.Expr:
@@ -219,9 +225,7 @@ def normalise(tables: list[RawTable], ledger: Ledger, id_hash_key: str, as_of: d
           .is_not_null().alias(f"_given_{c.name}") for c in columns])
 
     def cell_at(file: int, pos: int, name: str) -> object:
-        raw = tables[file]
-        cells, j = raw.rows[pos][1], raw.positions.get(name)
-        return cells[j] if j is not None and j < len(cells) else None
+        return tables[file].cell(pos, name)
 
     scalar: list[tuple] = []  # issues whose reason the scalar parser gives, cell by cell (failures only)
     for col in columns:
@@ -268,7 +272,7 @@ def normalise(tables: list[RawTable], ledger: Ledger, id_hash_key: str, as_of: d
     bad = issues.select(row_key.unique().alias("_key"))["_key"]
     rows = values.filter(~row_key.is_in(bad)).drop("_pos", "_local", *[f"_given_{c.name}" for c in columns])
     rows = _protect(rows, columns, id_hash_key)
-    rows_read = [len(raw.rows) - b for raw, b in zip(tables, blank)]
+    rows_read = [raw.height - b for raw, b in zip(tables, blank)]
     return Normalised(rows, issues, blank, rows_read)
 
 

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 
 from eldercare.ledgers import Ledger, alias_index, header_key
 
 HEADER_SCAN_ROWS = 12
+HEAD_CHARS = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class LedgerRefused(Exception):
@@ -53,7 +56,8 @@ class Grid:
 @dataclass
 class RawTable:
     """A ledger's data rows with canonical headers: `rows` as read, `positions` the canonical column's index in
-    them; `records` are (row number, {canonical: cell}), `column(name)` one column's cells."""
+    them; `records` are (row number, {canonical: cell}), `column(name)` one column's cells. A CSV read by polars
+    holds `frame` instead of `rows` (source_row and every canonical column as text, null where a cell is empty)."""
 
     source_file: str
     sheet: str | None
@@ -64,13 +68,25 @@ class RawTable:
     rows: list[tuple[int, list]] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
+    frame: pl.DataFrame | None = None
+
+    @property
+    def height(self) -> int:
+        """How many rows follow the header (blank ones included)."""
+        return self.frame.height if self.frame is not None else len(self.rows)
 
     @functools.cached_property
     def records(self) -> list[tuple[int, dict]]:
+        if self.frame is not None:
+            names = list(self.positions)
+            return [(number, dict(zip(names, cells)))
+                    for number, *cells in self.frame.select("source_row", *names).iter_rows()]
         return [(number, {canon: (cells[j] if j < len(cells) else None) for canon, j in self.positions.items()})
                 for number, cells in self.rows]
 
     def row_numbers(self) -> list[int]:
+        if self.frame is not None:
+            return self.frame["source_row"].to_list()
         return [number for number, _ in self.rows]
 
     @functools.cached_property
@@ -80,8 +96,19 @@ class RawTable:
 
     def column(self, name: str) -> list:
         """The cells of one canonical column, in row order (None where a short row has no such cell)."""
+        if self.frame is not None:
+            return self.frame[name].to_list()
         j = self.positions[name]
         return list(self._columns[j]) if j < len(self._columns) else [None] * len(self.rows)
+
+    def cell(self, pos: int, name: str) -> object:
+        """The cell of canonical column `name` in the data row at `pos` (0-based), None when there is none."""
+        if name not in self.positions:
+            return None
+        if self.frame is not None:
+            return self.frame[name][pos]
+        cells, j = self.rows[pos][1], self.positions[name]
+        return cells[j] if j < len(cells) else None
 
     @property
     def all_text(self) -> bool:
@@ -117,6 +144,27 @@ def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise LedgerRefused(source_file, f"not UTF-8 or GB18030 text (bad byte at offset {exc.start})") from None
+
+
+def _utf8(data: bytes) -> bool:
+    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.Utf8)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
+    """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
+    UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
+    body = data[3:] if data.startswith(UTF8_BOM) else data
+    if data.strip() and _utf8(body):
+        # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
+        head = body[: 4 * HEAD_CHARS + 4].decode("utf-8", errors="ignore")[:HEAD_CHARS]
+        return body, head, "utf-8-sig" if body is not data else "utf-8"
+    text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
+    return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
 
 def read_grids(path: Path, source_file: str) -> list[Grid]:
@@ -219,9 +267,9 @@ def unknown_columns(grid: Grid, data_start: int, hits: dict[int, str], texts: di
                    if c is not None and str(c).strip() and j not in hits})
 
 
-def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None) -> RawTable:
-    """Read a ledger from a file, choosing the sheet whose headers fit it best; refuse what is unreadable."""
-    grids = grids if grids is not None else read_grids(path, source_file)
+def _choose_header(grids: list[Grid], ledger: Ledger, source_file: str):
+    """The grid whose headers fit the ledger best and its header: (grid, data_start, hits, texts, units); refuse a
+    file where none fits, two columns map to one, or a required column is missing."""
     candidates = []
     for grid in grids:
         found = match_header(grid, ledger)
@@ -245,6 +293,60 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     if missing:
         names = ", ".join(f"{ledger.column(c).aliases[0]} ({c})" for c in missing)
         raise LedgerRefused(source_file, f"required column missing in {where}: {names}")
+    return grid, data_start, hits, texts, units
+
+
+def _csv_table(path: Path, ledger: Ledger, source_file: str) -> RawTable | None:
+    """A CSV ledger read the way visit months are: header found in the first lines (csv module, `match_header`),
+    the whole file read by polars as text, `source_row` its record number. None when the file must go the grid way
+    to be read exactly as it always was: bare CR line ends, quoting polars refuses, a head that does not fit."""
+    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
+    if payload.count(b"\r") != payload.count(b"\r\n"):
+        return None
+    try:
+        head = list(itertools.islice(csv.reader(io.StringIO(head_text)), HEADER_SCAN_ROWS + 2))
+    except csv.Error:
+        return None
+    if len(head_text) >= HEAD_CHARS:  # the head was cut: its last record may be too
+        head = head[:-1]
+        if len(head) < HEADER_SCAN_ROWS + 1:
+            return None
+    head = head[: HEADER_SCAN_ROWS + 1]  # what match_header and unknown_columns look at
+    grid = Grid(None, list(enumerate(head, start=1)), encoding)
+    _, data_start, hits, texts, units = _choose_header([grid], ledger, source_file)
+    width = max(len(head[0]), max(hits) + 1)
+    try:
+        frame = pl.read_csv(io.BytesIO(payload), has_header=False, infer_schema=False, quote_char='"',
+                            schema={f"column_{j}": pl.Utf8 for j in range(width)}, truncate_ragged_lines=True,
+                            missing_columns="insert", columns=sorted(hits))
+    except pl.exceptions.PolarsError:
+        return None
+    frame = frame.rename({f"column_{j}": hits[j] for j in hits})
+    read_head = [[None if v == "" else v for v in row] for row in frame.head(len(head)).iter_rows()]
+    csv_head = [[(cells[j] or None) if j < len(cells) else None for j in sorted(hits)] for cells in head]
+    if read_head != csv_head:
+        return None  # polars split the first records otherwise than the csv module
+    frame = frame.slice(data_start).with_row_index("source_row", offset=data_start + 1).with_columns(
+        pl.col("source_row").cast(pl.Int64))
+    return RawTable(
+        source_file=source_file, sheet=None, header_row=data_start,
+        headers={canon: texts[j] for j, canon in hits.items()},
+        units={canon: units[j] for j, canon in hits.items() if units[j]},
+        unknown_columns=unknown_columns(grid, data_start, hits, texts),
+        positions={canon: j for j, canon in hits.items()}, encoding=encoding, frame=frame,
+    )
+
+
+def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None,
+                polars_csv: bool = False) -> RawTable:
+    """Read a ledger from a file, choosing the sheet whose headers fit it best; refuse what is unreadable. With
+    `polars_csv`, a CSV file's rows come as a polars frame of text (`RawTable.frame`), read without Python rows."""
+    if polars_csv and grids is None and path.suffix.lower() == ".csv":
+        table = _csv_table(path, ledger, source_file)
+        if table is not None:
+            return table
+    grids = grids if grids is not None else read_grids(path, source_file)
+    grid, data_start, hits, texts, units = _choose_header(grids, ledger, source_file)
     unknown = unknown_columns(grid, data_start, hits, texts)
     return RawTable(
         source_file=source_file, sheet=grid.sheet, header_row=grid.rows[data_start - 1][0],

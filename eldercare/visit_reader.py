@@ -18,7 +18,8 @@ import polars as pl
 from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
 from eldercare.readers import (
-    HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_text, match_header, read_ledger, unknown_columns,
+    HEAD_CHARS, HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_payload, match_header, read_ledger,
+    unknown_columns,
 )
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
@@ -79,31 +80,6 @@ def _check_headers(hits: dict[int, str], texts: dict[int, str], source_file: str
 def _complete(frame: pl.DataFrame) -> pl.DataFrame:
     missing = [pl.lit(None, pl.Utf8).alias(c) for c in TEXT_COLUMNS if c not in frame.columns]
     return frame.with_columns(missing).select(["source_row", *TEXT_COLUMNS])
-
-
-HEAD_CHARS = 64 * 1024
-UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def _utf8(data: bytes) -> bool:
-    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month."""
-    try:
-        pl.Series([data], dtype=pl.Binary).cast(pl.Utf8)
-    except pl.exceptions.PolarsError:
-        return False
-    return True
-
-
-def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
-    """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
-    UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
-    body = data[3:] if data.startswith(UTF8_BOM) else data
-    if data.strip() and _utf8(body):
-        # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
-        head = body[: 4 * HEAD_CHARS + 4].decode("utf-8", errors="ignore")[:HEAD_CHARS]
-        return body, head, "utf-8-sig" if body is not data else "utf-8"
-    text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
-    return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
 
 def _only_header(payload: bytes, header_lines: int) -> bool:
