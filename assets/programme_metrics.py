@@ -1,17 +1,19 @@
 """Programme figures: `metrics.figures` (one long table) and the detail lists behind it (`metrics.<topic>_detail`).
 
 Thin wiring: lay the validated tables out as the figures' inputs, compute with eldercare.metrics.figures (DuckDB SQL
-over whole tables), validate with the pandera models of checks/metric_schemas.py (a breach fails the asset), replace
-the tables in one transaction.
+over whole tables), validate as polars with the pandera models of checks/metric_schemas.py (a breach fails the asset),
+replace the tables in one transaction.
 """
 
 import dagster as dg
 import pandas as pd
 import pandera.errors
+import polars as pl
 
 from assets.metadata import column_schema, md
 from checks.metric_checks import PROGRAMME_METRIC_CHECKS
 from checks.metric_schemas import METRIC_DETAIL_MODELS, FigureRow
+from checks.polars_models import validated
 from checks.stored import evaluate, specs
 from eldercare.metrics import figures as figures_module
 from eldercare.metrics.settings import RegionSettings as FigureSettings
@@ -25,13 +27,15 @@ KINDS = {"pandas", "duckdb"}
 PREVIEW_ROWS = 40
 
 
-def validate(frame: pd.DataFrame, model, table: str) -> pd.DataFrame:
-    """The frame coerced by its pandera model; a breach fails the asset with every failing case listed."""
+def validate(frame: pd.DataFrame | pl.DataFrame, model, table: str) -> pl.DataFrame:
+    """The frame as polars, coerced by its pandera polars model; a breach fails the asset with every failing case
+    listed."""
     try:
-        return model.validate(frame, lazy=True)
+        return validated(model, pl.from_pandas(frame) if isinstance(frame, pd.DataFrame) else frame)
     except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases.head(PREVIEW_ROWS).to_pandas().astype(str)
         raise dg.Failure(description=f"{table} breaks its contract ({len(err.failure_cases)} failures)",
-                         metadata={"failure_cases": md(err.failure_cases.astype(str).head(PREVIEW_ROWS))}) from err
+                         metadata={"failure_cases": md(cases)}) from err
 
 
 def display(rows: pd.DataFrame) -> pd.DataFrame:
@@ -106,14 +110,16 @@ def figures(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
         for name, frame in lists.items():
             con.execute(table_ddl(METRIC_DETAIL_MODELS[name.removesuffix("_detail")].to_schema(), f"metrics.{name}"))
             replace_slice(con, f"metrics.{name}", frame)
-    region_rows = rows[rows["institution_id"].isna()]
-    context.log.info(f"metrics.figures: {len(rows)} rows, {int((~rows['computable']).sum())} not computable")
+    region_rows = rows.filter(pl.col("institution_id").is_null())
+    not_computable = rows.height - int(rows["computable"].sum())
+    context.log.info(f"metrics.figures: {rows.height} rows, {not_computable} not computable")
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(rows),
-        "regions": int(rows["region_code"].nunique()),
-        "not_computable": int((~rows["computable"]).sum()),
-        "region_figures": md(display(region_rows.head(80))),
-        "not_computable_reasons": md(region_rows.loc[~region_rows["computable"], ["metric", "why_not"]].head(40)),
+        "dagster/row_count": rows.height,
+        "regions": rows["region_code"].n_unique(),
+        "not_computable": not_computable,
+        "region_figures": md(display(region_rows.head(80).to_pandas())),
+        "not_computable_reasons": md(region_rows.filter(~pl.col("computable")).select("metric", "why_not").head(40)
+                                     .to_pandas()),
         **{f"rows metrics.{name}": len(frame) for name, frame in lists.items()},
     }, check_results=evaluate(PROGRAMME_METRIC_CHECKS, FIGURES_KEY, context, warehouse=warehouse))
 

@@ -1,14 +1,16 @@
 """Rubric scores: `scores.indicator_scores`, `scores.totals`, `scores.departures`, from metrics.figures and judgments.
 
 Thin wiring: the rubrics each region is scored under (judgments.yaml, region.yaml `rubrics:`, else the programme
-default), scored by eldercare.rubrics, validated by checks/score_schemas.py, written in one transaction.
+default), scored by eldercare.rubrics, validated as polars by checks/score_schemas.py, written in one transaction.
 """
 
 import dagster as dg
 import pandas as pd
 import pandera.errors
+import polars as pl
 
 from assets.metadata import column_schema, md
+from checks.polars_models import validated
 from checks.score_checks import SCORE_CHECKS
 from checks.score_schemas import SCORE_MODELS
 from checks.stored import evaluate, specs
@@ -87,12 +89,15 @@ def gather(raw_folder: RawFolder) -> tuple[pd.DataFrame, Judgments]:
     return pd.DataFrame(assigned, columns=["region_code", "rubric"]), Judgments.concat(parts)
 
 
-def validate(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+def validate(frame: pd.DataFrame | pl.DataFrame, name: str) -> pl.DataFrame:
+    """The frame as polars, coerced by the pandera polars model of scores.<name>; a breach fails the asset with
+    every failing case listed."""
     try:
-        return SCORE_MODELS[name].validate(frame, lazy=True)
+        return validated(SCORE_MODELS[name], pl.from_pandas(frame) if isinstance(frame, pd.DataFrame) else frame)
     except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases.head(PREVIEW_ROWS).to_pandas().astype(str)
         raise dg.Failure(description=f"scores.{name} breaks its contract ({len(err.failure_cases)} failures)",
-                         metadata={"failure_cases": md(err.failure_cases.astype(str).head(PREVIEW_ROWS))}) from err
+                         metadata={"failure_cases": md(cases)}) from err
 
 
 def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -132,21 +137,23 @@ def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
             replace_slice(con, f"scores.{name}", frame)
     ind, totals, deps = tables["indicator_scores"], tables["totals"], tables["departures"]
     checked = lambda key: evaluate(SCORE_CHECKS, key, context, warehouse=warehouse)  # noqa: E731
+    shown = lambda frame, keep: frame.filter(keep).head(PREVIEW_ROWS).to_pandas()  # noqa: E731
     yield dg.MaterializeResult(asset_key=SPECS[0].key, check_results=checked(SPECS[0].key), metadata={
-        "dagster/row_count": len(ind), "rubrics": len(rubrics), "subjects": int(len(who)),
-        "by_status": md(ind.groupby("status").size().rename("indicators").reset_index()),
+        "dagster/row_count": ind.height, "rubrics": len(rubrics), "subjects": int(len(who)),
+        "by_status": md(ind.group_by("status").len("indicators").sort("status").to_pandas()),
         "metrics_figures": missing or "read",
-        "not_scored": md(display(ind[ind["status"] == "not_scored"],
-                                 ["rubric", "subject", "indicator", "why_not"]).head(PREVIEW_ROWS))})
+        "not_scored": md(display(shown(ind, pl.col("status") == "not_scored"),
+                                 ["rubric", "subject", "indicator", "why_not"]))})
     yield dg.MaterializeResult(asset_key=SPECS[1].key, check_results=checked(SPECS[1].key), metadata={
-        "dagster/row_count": len(totals),
-        "summary": dg.MetadataValue.md("```\n" + "\n".join(score_summary_lines(totals)) + "\n```"),
-        "totals": md(display(totals[totals["depth"] <= 1], ["rubric", "subject", "level", "points", "max_points",
-                                                            "grade", "why_not"]).head(PREVIEW_ROWS))})
+        "dagster/row_count": totals.height,
+        "summary": dg.MetadataValue.md("```\n" + "\n".join(
+            score_summary_lines(totals.filter(pl.col("depth") == 0).to_pandas())) + "\n```"),
+        "totals": md(display(shown(totals, pl.col("depth") <= 1), ["rubric", "subject", "level", "points",
+                                                                   "max_points", "grade", "why_not"]))})
     yield dg.MaterializeResult(asset_key=SPECS[2].key, check_results=checked(SPECS[2].key), metadata={
-        "dagster/row_count": len(deps),
-        "departures": md(display(deps, ["rubric", "subject", "indicator", "computed", "final", "reason"])
-                         .head(PREVIEW_ROWS))})
+        "dagster/row_count": deps.height,
+        "departures": md(display(deps.head(PREVIEW_ROWS).to_pandas(),
+                                 ["rubric", "subject", "indicator", "computed", "final", "reason"]))})
 
 
 SCORE_ASSETS = [JUDGMENTS, scores]

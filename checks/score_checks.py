@@ -6,7 +6,9 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 import pandera.errors
+import polars as pl
 
+from checks.polars_models import validated
 from checks.score_schemas import SCORE_MODELS
 from checks.stored import StoredCheck, stored_check
 from eldercare.rubrics.engine import TOLERANCE
@@ -24,7 +26,7 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
 
 
 def build_contract_check(name: str) -> StoredCheck:
-    """The stored `scores.<name>` still satisfies its pandera model."""
+    """The stored `scores.<name>` still satisfies its pandera polars model."""
     model = SCORE_MODELS[name]
 
     @stored_check(_key(name),
@@ -32,14 +34,14 @@ def build_contract_check(name: str) -> StoredCheck:
                   f"The stored rows of scores.{name} satisfy checks/score_schemas.py.")
     def contract(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            frame = con.execute(f"select * from scores.{name}").df()
+            frame = pl.from_arrow(con.sql(f"select * from scores.{name}").to_arrow_table())
         try:
-            model.validate(frame, lazy=True)
+            validated(model, frame)
             failures = pd.DataFrame()
         except pandera.errors.SchemaErrors as err:
-            failures = err.failure_cases
+            failures = err.failure_cases.to_pandas()
         return dg.AssetCheckResult(passed=failures.empty, metadata={
-            "rows": len(frame), "failures": len(failures), "failure_cases": _md(failures.astype(str))})
+            "rows": frame.height, "failures": len(failures), "failure_cases": _md(failures.astype(str))})
 
     return contract
 
