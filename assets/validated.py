@@ -91,7 +91,7 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
     refs = FOREIGN_KEYS.get(name, [])
     deps = [REGIONS_KEY] + [dg.AssetKey(["validated", fk.target]) for fk in refs]
 
-    @dg.asset(key=key, group_name=GROUP, owners=OWNERS, kinds={"excel", "pandas", "duckdb"},
+    @dg.asset(key=key, group_name=GROUP, owners=OWNERS, kinds={"excel", "polars", "duckdb"},
               pool=POOL, deps=list(dict.fromkeys(deps)), description=DESCRIPTIONS[name],
               check_specs=specs(VALIDATED_CHECKS, key),
               metadata={"dagster/column_schema": column_schema(schema), "ledger": ledger.label})
