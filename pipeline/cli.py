@@ -4,6 +4,8 @@ recorded in $DAGSTER_HOME (so it shows in the UI), then print what landed where.
 from __future__ import annotations
 
 import argparse
+import gc
+import logging
 import os
 import sys
 import warnings
@@ -63,4 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    gc.freeze()  # the imported code and definitions are never garbage: later collections skip them
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # everything is written and closed: skip the interpreter's teardown of the heap (≈1.5 s), as mypy does
