@@ -28,6 +28,7 @@ import duckdb  # noqa: E402
 from eldercare.compare import VARIANTS_DIR  # noqa: E402
 from eldercare.compare.rescore import rescore  # noqa: E402
 from eldercare.compare.variants import load_variants, rules_for  # noqa: E402
+from eldercare.policy import policy_for  # noqa: E402
 
 FACTS_SQL = """
 create schema if not exists metrics;
@@ -64,7 +65,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="eldercare-whatif-"))
-    regions = [SimpleNamespace(code=str(100000 + r), settings={}, minimums={
+    defaults = policy_for({})  # the programme defaults, validated once: what a region without `policy:` runs on
+    regions = [SimpleNamespace(code=str(100000 + r), settings={}, policy=defaults, minimums={
         "visits_per_month": 15, "minutes_per_month": 900, "medical_visits_per_month": 2}) for r in range(args.regions)]
     lines = ["| variant | months | person-months | wall s (median) | runs | changed person-months |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
