@@ -57,13 +57,14 @@ from shaped
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--regions", type=int, default=600)
     parser.add_argument("--elders", type=int, default=350)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="folder of whatif.md")
+    args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="eldercare-whatif-"))
     defaults = policy_for({})  # the programme defaults, validated once: what a region without `policy:` runs on
     regions = [SimpleNamespace(code=str(100000 + r), settings={}, policy=defaults, minimums={
@@ -92,9 +93,8 @@ def main() -> None:
                          f"{changed:,} |")
             print(lines[-1], flush=True)
         db.unlink()
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "whatif.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "whatif.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     work.rmdir()
 
 
