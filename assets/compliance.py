@@ -11,6 +11,7 @@ import polars as pl
 from assets.metadata import column_schema
 from checks.compliance_checks import COMPLIANCE_CHECKS
 from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
+from checks.polars_models import validated
 from checks.stored import evaluate, specs
 from eldercare.compliance import SCOPE_LABELS, VisitPolicy, person_months
 from eldercare.shortfalls import shortfall_table
@@ -85,7 +86,7 @@ def elder_months(context: dg.AssetExecutionContext, raw_folder: RawFolder, wareh
     for month in _month_range(context):
         with warehouse.transaction() as con:
             totals = visit_totals(con, month, rules)
-            rows = ElderMonthRow.validate(person_months(month, elders, events, totals, policies), lazy=True)
+            rows = validated(ElderMonthRow, person_months(month, elders, events, totals, policies))
             replace_slice(con, "metrics.elder_months", rows, "month = ?", [month])
         written.append(rows)
     rows = pl.concat(written) if written else pl.DataFrame()
@@ -121,7 +122,7 @@ def visit_shortfalls(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
         with warehouse.transaction() as con:
             months = pl.from_arrow(con.sql("select * from metrics.elder_months where month = "
                                            f"DATE '{month.isoformat()}'").to_arrow_table())
-            rows = VisitShortfallRow.validate(shortfall_table(months), lazy=True)
+            rows = validated(VisitShortfallRow, shortfall_table(months))
             replace_slice(con, "metrics.visit_shortfalls", rows, "month = ?", [month])
         written.append(rows)
     rows = pl.concat(written) if written else pl.DataFrame()
@@ -147,7 +148,7 @@ def visit_findings(context: dg.AssetExecutionContext, raw_folder: RawFolder, war
         con.execute(table_ddl(VisitFindingRow.to_schema(), "metrics.visit_findings"))
     for month in _month_range(context):
         with warehouse.transaction() as con:
-            rows = VisitFindingRow.validate(find_visit_findings(con, month, rules), lazy=True)
+            rows = validated(VisitFindingRow, find_visit_findings(con, month, rules))
             replace_slice(con, "metrics.visit_findings", rows, "month = ?", [month])
         written.append(rows)
     rows = pl.concat(written) if written else pl.DataFrame()

@@ -6,6 +6,7 @@ import pandera.errors
 import polars as pl
 
 from checks.alert_schemas import BacktestRow, PersonTimesOutlookRow, PersonTimesRiskRow, VisitPaceRow
+from checks.polars_models import validated
 
 MODELS = {"visit_pace": VisitPaceRow, "person_times_risk": PersonTimesRiskRow,
           "person_times_outlook": PersonTimesOutlookRow, "backtest": BacktestRow}
@@ -38,7 +39,7 @@ def check_specs(name: str) -> list[dg.AssetCheckSpec]:
 def validate(name: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, dg.AssetCheckResult]:
     """The frame validated by its model, and the passed contract result; a failure raises with the cases."""
     try:
-        rows = MODELS[name].validate(frame, lazy=True)
+        rows = validated(MODELS[name], frame)
     except pandera.errors.SchemaErrors as err:
         cases = err.failure_cases
         raise dg.Failure(description=f"alerts.{name} breaks its contract: {cases.height} failure case(s)",

@@ -6,6 +6,7 @@ import pandera.errors
 import polars as pl
 
 from checks.compliance_schemas import ElderMonthRow, VisitFindingRow, VisitShortfallRow
+from checks.polars_models import validated
 from checks.stored import StoredCheck, stored_check
 from resources import Warehouse
 
@@ -24,7 +25,7 @@ def _contract_check(name: str, model) -> StoredCheck:
         with warehouse.connect() as con:
             frame = pl.from_arrow(con.sql(f"select * from metrics.{name}").to_arrow_table())
         try:
-            model.validate(frame, lazy=True)
+            validated(model, frame)
             failures = pd.DataFrame()
         except pandera.errors.SchemaErrors as err:
             failures = err.failure_cases.to_pandas().astype(str)

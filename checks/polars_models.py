@@ -1,5 +1,5 @@
-"""Helpers of the pandera polars models of the metric and score tables: NA as pandas meant it, row checks, and
-validation that reports a missing column as a breach."""
+"""Helpers of the pandera polars models of the derived tables (metrics, scores, compliance, alerts): NA as pandas
+meant it, row checks, and validation that reports a missing column as a breach."""
 
 from __future__ import annotations
 
