@@ -57,6 +57,16 @@ def _keys(con, table: str, column: str) -> pl.DataFrame:
 REGIONS_KEY = dg.AssetKey(["validated", "regions"])
 
 
+def _quarantined_elders(con, table: str) -> pl.DataFrame:
+    """The elders a validated table has only on quarantined rows (region_code, elder_id, file, row): what a row of
+    another ledger pointing at one of them is told, instead of "not in the ledger"."""
+    return pl.from_arrow(con.sql(f"""
+        select region_code, elder_id, source_file, source_row from quarantine.rows q
+        where ledger = '{table}' and elder_id is not null
+          and not exists (select 1 from validated.{table} v where v.region_code = q.region_code
+                                                               and v.elder_id = q.elder_id)""").to_arrow_table())
+
+
 @dg.asset(key=REGIONS_KEY, group_name=GROUP, owners=OWNERS, kinds={"yaml", "duckdb"}, pool=POOL,
           check_specs=specs(VALIDATED_CHECKS, REGIONS_KEY))
 def regions(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -101,7 +111,9 @@ def build_ledger_asset(name: str) -> dg.AssetsDefinition:
             context.log.warning("ID numbers are hashed with the development key: set ELDERCARE_ID_HASH_KEY in production")
         with warehouse.connect() as con:
             con.execute(ledger.validated.ddl())
-            references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column)) for fk in refs]
+            references = [Reference(fk.column, fk.label, _keys(con, fk.target, fk.target_column),
+                                    _quarantined_elders(con, fk.target) if fk.target_column == "elder_id" else None)
+                          for fk in refs]
         load = load_ledger(ledger, lambda df, headers: gate_rows(df, POLARS_SCHEMAS[name], headers, ledger.key),
                            ledger.validated.columns, raw_folder, id_hash_key.key, references, run_latest_row_date(context))
         with warehouse.transaction() as con:

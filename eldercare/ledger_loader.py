@@ -17,7 +17,8 @@ import pandas as pd
 import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
-from eldercare.normalise import by_file, flag_unknown, normalise, unknown_reference_reason
+from eldercare.normalise import (by_file, flag_unknown, normalise, quarantined_reference_reason, unknown_reference_reason,
+                                  with_quarantined_row)
 from eldercare.readers import LedgerRefused, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
@@ -36,11 +37,13 @@ ALSO_IN = {"bed_items": "beds"}
 @dataclass
 class Reference:
     """A foreign key: `column` must be one of the keys of its region in the ledger labelled `target`; `keys` is a
-    frame of (region_code, key) pairs."""
+    frame of (region_code, key) pairs. `quarantined` (region_code, key, source_file, source_row): keys the target
+    has only on rows set aside in quarantine, so that a row pointing at one is told so, not that the key is absent."""
 
     column: str
     target: str
     keys: pl.DataFrame
+    quarantined: pl.DataFrame | None = None
 
 
 @dataclass
@@ -133,10 +136,15 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
             continue
         header = by_file([table.headers.get(ref.column, ref.column) for table in tables])
         df = flag_unknown(df, ref.keys, ref.column, "_unknown")
-        issues.append(df.filter(pl.col("_unknown")).select(
+        unknown = with_quarantined_row(df.filter(pl.col("_unknown")), ref.quarantined, ref.column)
+        issues.append(unknown.select(
             "_file", "source_row", pl.lit(ref.column).alias("column"), header.alias("header"),
-            pl.col(ref.column).alias("value"), pl.lit("unknown_reference").alias("rule"),
-            unknown_reference_reason(header, ref.target, pl.col(ref.column)).alias("reason"),
+            pl.col(ref.column).alias("value"),
+            pl.when(pl.col("_q_file").is_null()).then(pl.lit("unknown_reference"))
+            .otherwise(pl.lit("reference_in_quarantine")).alias("rule"),
+            pl.when(pl.col("_q_file").is_null()).then(unknown_reference_reason(header, ref.target, pl.col(ref.column)))
+            .otherwise(quarantined_reference_reason(header, ref.target, pl.col(ref.column), pl.col("_q_file"),
+                                                    pl.col("_q_row"))).alias("reason"),
             pl.lit(stage).alias("_stage")))
         df = df.filter(~pl.col("_unknown")).drop("_unknown")
     valid = _empty(columns)
@@ -151,13 +159,14 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
             pl.exclude("source_file"), pl.lit(len(references) + 1).alias("_stage")))
         if good.height:
             valid = good
-    issues = pl.concat([i.cast({"_stage": pl.Int64}) for i in issues]).sort("_file", "_stage", maintain_order=True)
+    issues = (pl.concat([i.cast({"_stage": pl.Int64}) for i in issues]).sort("_file", "_stage", maintain_order=True)
+              .join(parsed.elder_ids, on=["_file", "source_row"], how="left", maintain_order="left"))
     sheets = [table.sheet for table in tables]
     quarantine = issues.select(
         by_file(codes).alias("region_code"), pl.lit(ledger.name).alias("ledger"), pl.lit(None).alias("month"),
         by_file(sources).alias("source_file"), by_file(sheets).alias("sheet"), "source_row",
         pl.col("column").alias("column_name"), pl.col("header").alias("column_header"), "value", "rule", "reason",
-        pl.lit(None, pl.Utf8).alias("elder_id"))
+        "elder_id")
     bad = dict(issues.group_by("_file").agg(pl.col("source_row").n_unique()).iter_rows())
     files = pd.DataFrame([{
         "region_code": code, "ledger": ledger.name, "month": None, "source_file": source, "sheet": table.sheet,

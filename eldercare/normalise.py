@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -38,15 +38,21 @@ ISSUE_SCHEMA = {"_file": pl.Int64, "source_row": pl.Int64, "column": pl.Utf8, "h
                 "rule": pl.Utf8, "reason": pl.Utf8}
 
 
+ELDER_ID_SCHEMA = {"_file": pl.Int64, "source_row": pl.Int64, "elder_id": pl.Utf8}
+
+
 @dataclass
 class Normalised:
     """Typed rows that parsed (`_file`: the file's index among the tables given), a frame of the issues of rows that
-    did not (`ISSUE_SCHEMA`, in file, row and column order), and per file the blank rows skipped and records read."""
+    did not (`ISSUE_SCHEMA`, in file, row and column order), per file the blank rows skipped and records read, and
+    the elder each record names (`_file`, `source_row`, `elder_id`; empty for a ledger without one), so that a row
+    set aside in quarantine still says whose it is."""
 
     rows: pl.DataFrame
     issues: pl.DataFrame
     blank_rows: list[int]
     rows_read: list[int]
+    elder_ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ELDER_ID_SCHEMA))
 
 
 def display_value(value: object, kind: str) -> str | None:
@@ -100,6 +106,32 @@ def unknown_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr)
     pre, mid, post = re.split("[\x01\x02]", UNKNOWN_REFERENCE.format(header="\x01", value="\x02", target=target))
     header = pl.lit(header, pl.Utf8) if isinstance(header, str) else header
     return pl.concat_str([pl.lit(pre), header, pl.lit(mid), value, pl.lit(post)])
+
+
+QUARANTINED_REFERENCE = ("{header}: '{value}' is in {target} only on a row set aside in quarantine "
+                         "({file} row {row}): correct that row first")
+
+
+def quarantined_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr, file: pl.Expr,
+                                 row: pl.Expr) -> pl.Expr:
+    """`QUARANTINED_REFERENCE` as a polars expression of the cell `value` and the quarantined row's file and row."""
+    parts = re.split("[\x01-\x04]", QUARANTINED_REFERENCE.format(header="\x01", value="\x02", target=target,
+                                                                 file="\x03", row="\x04"))
+    header = pl.lit(header, pl.Utf8) if isinstance(header, str) else header
+    pieces = [header, value, file, row.cast(pl.Utf8)]
+    return pl.concat_str([e for k, part in enumerate(parts) for e in ([pl.lit(part)] + ([pieces[k]] if k < 4 else []))])
+
+
+def with_quarantined_row(rows: pl.DataFrame, quarantined: pl.DataFrame | None, column: str) -> pl.DataFrame:
+    """`rows` with `_q_file` / `_q_row`: the first quarantined row of the target that has the row's key (null when
+    the target never had it), joined for every region at once."""
+    if quarantined is None or not quarantined.height:
+        return rows.with_columns(pl.lit(None, pl.Utf8).alias("_q_file"), pl.lit(None, pl.Int64).alias("_q_row"))
+    first = (quarantined.select(pl.col("region_code").cast(pl.Utf8), pl.col(quarantined.columns[1]).cast(pl.Utf8)
+                                .alias(column), pl.col("source_file").alias("_q_file"),
+                                pl.col("source_row").cast(pl.Int64).alias("_q_row"))
+             .sort("region_code", column, "_q_file", "_q_row").unique(["region_code", column], keep="first"))
+    return rows.join(first, on=["region_code", column], how="left", maintain_order="left")
 
 
 def flag_unknown(rows: pl.DataFrame, keys: pl.DataFrame, column: str, flag: str) -> pl.DataFrame:
@@ -273,7 +305,9 @@ def normalise(tables: list[RawTable], ledger: Ledger, id_hash_key: str, as_of: d
     rows = values.filter(~row_key.is_in(bad)).drop("_pos", "_local", *[f"_given_{c.name}" for c in columns])
     rows = _protect(rows, columns, id_hash_key)
     rows_read = [raw.height - b for raw, b in zip(tables, blank)]
-    return Normalised(rows, issues, blank, rows_read)
+    elder_ids = (values.filter(pl.col("elder_id").is_not_null()).select("_file", "source_row", "elder_id")
+                 if "elder_id" in names else pl.DataFrame(schema=ELDER_ID_SCHEMA))
+    return Normalised(rows, issues, blank, rows_read, elder_ids.cast(ELDER_ID_SCHEMA))
 
 
 def _protect(rows: pl.DataFrame, columns: list[Column], key: str) -> pl.DataFrame:

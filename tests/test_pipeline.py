@@ -101,6 +101,20 @@ def test_quarantined_id_numbers_are_masked(sample_run, manifest):
     assert d["value"] not in reason
 
 
+def test_a_bed_of_a_quarantined_elder_points_at_the_elders_row_and_its_items_at_the_beds_row(sample_run):
+    """The chain an invalid ID number starts: the bed names the elder's quarantined row, its items the bed's."""
+    _, warehouse, _ = sample_run
+    [(elder_row,)] = query(warehouse, "select source_row from quarantine.rows where ledger = 'elders' "
+                                      "and rule = 'bad_id_number' and elder_id = 'E0082'")
+    [(bed_row, bed_reason)] = query(warehouse, "select source_row, reason from quarantine.rows where ledger = 'beds' "
+                                               "and elder_id = 'E0082'")
+    assert f"(370399/elders.xlsx row {elder_row})" in bed_reason and "set aside in quarantine" in bed_reason
+    items = query(warehouse, "select distinct rule, reason from quarantine.rows where ledger = 'bed_items' "
+                             "and elder_id = 'E0082'")
+    assert items == [("reference_in_quarantine", "服务对象编号: 'E0082' is in 家庭养老床位建设台账 (beds) only on a row "
+                      f"set aside in quarantine (370399/beds.xlsx row {bed_row}): correct that row first")]
+
+
 def test_blank_rows_are_skipped_and_counted_not_stored(sample_run, manifest):
     _, warehouse, _ = sample_run
     for d in _defects(manifest, {"blank_row"}):

@@ -104,3 +104,28 @@ def test_visit_reasons_name_the_header_of_the_rows_own_file(tmp_path):
     reasons = load.quarantine.filter(pl.col("region_code") == "370302")["reason"].to_list()
     assert not any("服务记录编号" in r for r in reasons)
     assert load.valid.height == 2  # V1 once in each region
+
+
+def test_a_row_pointing_at_a_quarantined_elder_is_told_where_that_elder_was_set_aside(tmp_path):
+    """An elder quarantined for a bad ID number makes their bed wait on that row, not go 'missing' from the ledger;
+    every quarantined row keeps the elder it names."""
+    a = _region(tmp_path, "110101")
+    _csv(a / "elders.csv", [["服务对象编号", "身份证号", "姓名", "经济困难类型", "能力等级", "服务机构", "服务类型", "纳入日期"],
+                            ["E1", ID_A, "张三", "低保", "轻度失能", "JG1", "两者", "2022-07-01"],
+                            ["E2", ID_B, "李四", "低保", "轻度失能", "JG1", "两者", "2022-07-01"]])
+    _csv(a / "beds.csv", [["服务对象编号", "服务机构", "计划完成日期"],
+                          ["E1", "JG1", "2022-08-01"], ["E2", "JG1", "2022-08-01"], ["E9", "JG1", "2022-08-01"]])
+    raw = RawFolder(path=str(tmp_path))
+    elders = _load(raw, "elders")
+    assert elders.quarantine[["source_row", "rule", "elder_id"]].values.tolist() == [[3, "bad_id_number", "E2"]]
+    keys = elders.valid.select("region_code", "elder_id")
+    set_aside = pl.DataFrame({"region_code": ["110101"], "elder_id": ["E2"], "source_file": ["110101/elders.csv"],
+                              "source_row": [3]})
+    beds = _load(raw, "beds", [Reference("elder_id", "服务对象台账 (elders)", keys, set_aside)])
+    q = beds.quarantine.sort_values("source_row")
+    assert list(zip(q.source_row, q.rule, q.reason, q.elder_id)) == [
+        (3, "reference_in_quarantine", "服务对象编号: 'E2' is in 服务对象台账 (elders) only on a row set aside in "
+                                       "quarantine (110101/elders.csv row 3): correct that row first", "E2"),
+        (4, "unknown_reference", "服务对象编号: 'E9' is not in 服务对象台账 (elders): add it there or correct the code",
+         "E9"),
+    ]
