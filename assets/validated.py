@@ -153,6 +153,7 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
         elders = pl.from_arrow(con.sql("select region_code, elder_id from validated.elders").to_arrow_table())
         institutions = pl.from_arrow(
             con.sql("select region_code, institution_id from validated.institutions").to_arrow_table())
+        set_aside = _quarantined_elders(con, "elders")
     misnamed = pd.DataFrame([{"region_code": region.code, "ledger": "visits", "month": None,
                               "source_file": raw_folder.relative(path), "reason": why}
                              for region in raw_folder.regions()[0]
@@ -166,7 +167,7 @@ def visits(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     for month in months:
         load = load_month(month, raw_folder, elders, institutions,
                           lambda rows, headers: polars_failures(rows, VISIT_SCHEMA, headers), VISITS.validated.columns,
-                          as_of)
+                          as_of, set_aside)
         load.valid = VISIT_SCHEMA.validate(load.valid)
         files_df = pd.DataFrame(load.files, columns=FILE_COLUMNS)
         refused_df = pd.DataFrame(load.refused, columns=REFUSED_COLUMNS)

@@ -20,7 +20,8 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import after_as_of_reason, flag_unknown, unknown_reference_reason
+from eldercare.normalise import (after_as_of_reason, flag_unknown, quarantined_reference_reason, unknown_reference_reason,
+                                  with_quarantined_row)
 from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
@@ -169,13 +170,19 @@ def _header(per_file: dict[str, dict[str, str]], column: str) -> pl.Expr:
                                                 return_dtype=pl.Utf8)
 
 
-def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, per_file: dict, target: str) -> pl.DataFrame:
-    """Rows flagged in `unknown` (their `column` is set but not among the region's keys), as issues with `_idx`."""
-    return rows.filter(pl.col(unknown)).select(
+def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, per_file: dict, target: str,
+                      quarantined: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Rows flagged in `unknown` (their `column` is set but not among the region's keys), as issues with `_idx`;
+    a key the target has only on a quarantined row (`quarantined`) is told where that row is."""
+    header = _header(per_file, column)
+    set_aside = pl.col("_q_file").is_not_null()
+    return with_quarantined_row(rows.filter(pl.col(unknown)), quarantined, column).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
-        _header(per_file, column).alias("header"), pl.col(column).alias("value"),
-        pl.lit("unknown_reference").alias("rule"),
-        unknown_reference_reason(_header(per_file, column), target, pl.col(column)).alias("reason"))
+        header.alias("header"), pl.col(column).alias("value"),
+        pl.when(set_aside).then(pl.lit("reference_in_quarantine")).otherwise(pl.lit("unknown_reference")).alias("rule"),
+        pl.when(set_aside).then(quarantined_reference_reason(header, target, pl.col(column), pl.col("_q_file"),
+                                                             pl.col("_q_row")))
+        .otherwise(unknown_reference_reason(header, target, pl.col(column))).alias("reason"))
 
 
 def _duplicate_issues(candidates: pl.DataFrame, header: pl.Expr) -> tuple[pl.Series, pl.DataFrame]:
@@ -256,9 +263,11 @@ def _parse_all(texts: list[pl.DataFrame], files: list[dict], as_of: dt.date | No
 
 
 def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: pl.DataFrame, failures: Failures,
-               columns: list[str], as_of: dt.date | None = None) -> MonthLoad:
+               columns: list[str], as_of: dt.date | None = None,
+               quarantined_elders: pl.DataFrame | None = None) -> MonthLoad:
     """Load `month` from every accepted region under `raw`; keys frames hold (region_code, elder_id|institution_id).
-    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date. Files are read one
+    `failures` is the rule gate, `columns` the validated table's, `as_of` the run's as-of date, `quarantined_elders`
+    (region_code, elder_id, source_file, source_row) the elders known only on quarantined rows. Files are read one
     by one; their rows are parsed, looked up and gated together (once per distinct header spelling)."""
     regions, _ = raw.regions()
     # sorted by (region, file) so that the rows concatenated below are in (region, file, row) order
@@ -290,7 +299,7 @@ def load_month(month: dt.date, raw, elder_keys: pl.DataFrame, institution_keys: 
         header_frame = pl.DataFrame([(f, c, h) for f, hs in per_file.items() for c, h in hs.items()],
                                     schema={"source_file": pl.Utf8, "column": pl.Utf8, "header": pl.Utf8}, orient="row")
         ref_issues = pl.concat([
-            _reference_issues(rows, "_unknown_elder", "elder_id", per_file, "服务对象台账 (elders)"),
+            _reference_issues(rows, "_unknown_elder", "elder_id", per_file, "服务对象台账 (elders)", quarantined_elders),
             _reference_issues(rows, "_unknown_institution", "institution_id", per_file, "服务机构 (institutions)"),
         ])
         rows = rows.drop("_unknown_elder", "_unknown_institution")

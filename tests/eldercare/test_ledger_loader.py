@@ -129,3 +129,29 @@ def test_a_row_pointing_at_a_quarantined_elder_is_told_where_that_elder_was_set_
         (4, "unknown_reference", "服务对象编号: 'E9' is not in 服务对象台账 (elders): add it there or correct the code",
          "E9"),
     ]
+
+
+def test_a_visit_of_a_quarantined_elder_is_told_where_that_elder_was_set_aside(tmp_path):
+    from checks.gate import polars_failures
+    from checks.schemas import VISIT_SCHEMA
+    from eldercare.ledgers import VISITS
+    from eldercare.visit_loader import load_month
+
+    (_region(tmp_path, "370301") / "visits").mkdir()
+    _csv(tmp_path / "370301" / "visits" / "2022-07.csv",
+         [["服务记录编号", "服务对象编号", "服务机构", "护理员编号", "服务项目", "签到时间", "签退时间", "服务时长"],
+          ["V1", "E2", "JG001", "C1", "生活照料", "2022-07-01 08:00:00", "2022-07-01 09:00:00", "60分钟"],
+          ["V2", "E9", "JG001", "C1", "生活照料", "2022-07-02 08:00:00", "2022-07-02 09:00:00", "60分钟"]])
+    keys = pl.DataFrame({"region_code": ["370301"], "elder_id": ["E1"]})
+    institutions = pl.DataFrame({"region_code": ["370301"], "institution_id": ["JG001"]})
+    set_aside = pl.DataFrame({"region_code": ["370301"], "elder_id": ["E2"], "source_file": ["370301/elders.csv"],
+                              "source_row": [3]})
+    load = load_month(dt.date(2022, 7, 1), RawFolder(path=str(tmp_path)), keys, institutions,
+                      lambda df, headers: polars_failures(df, VISIT_SCHEMA, headers), VISITS.validated.columns,
+                      dt.date(2022, 12, 31), set_aside)
+    got = sorted(load.quarantine.select("source_row", "rule", "reason").iter_rows())
+    assert got == [
+        (2, "reference_in_quarantine", "服务对象编号: 'E2' is in 服务对象台账 (elders) only on a row set aside in "
+                                       "quarantine (370301/elders.csv row 3): correct that row first"),
+        (3, "unknown_reference", "服务对象编号: 'E9' is not in 服务对象台账 (elders): add it there or correct the code"),
+    ]
