@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -19,7 +20,7 @@ import polars as pl
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
 from eldercare.normalise import (by_file, flag_unknown, normalise, quarantined_reference_reason, unknown_reference_reason,
                                   with_quarantined_row)
-from eldercare.readers import LedgerRefused, read_ledger
+from eldercare.readers import READERS, LedgerRefused, RawTable, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
 REFUSED_COLUMNS = REFUSED_FILES.columns
@@ -98,30 +99,43 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
     refused, tables, where = [], [], []  # where: (region code, source file) of each table read
     unknown_cols: dict[str, list[str]] = {}
     regions, _ = raw.regions()
+    slots: list[dict | tuple] = []  # per region, in order: a refusal, or (region code, path, source) to read
     for region in regions:
         paths = raw.ledger_files(region, ledger.file_stem) or raw.ledger_files(region, ALSO_IN.get(ledger.name, ""))
         if not paths:
             if ledger.name in REQUIRED_LEDGERS:
-                refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
-                                "source_file": raw.relative(region.folder / f"{ledger.file_stem}.xlsx"),
-                                "reason": f"no {ledger.file_stem}.xlsx or .csv in the region folder"})
+                slots.append({"region_code": region.code, "ledger": ledger.name, "month": None,
+                              "source_file": raw.relative(region.folder / f"{ledger.file_stem}.xlsx"),
+                              "reason": f"no {ledger.file_stem}.xlsx or .csv in the region folder"})
             continue
         if len(paths) > 1:
-            refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
-                            "source_file": raw.relative(paths[0]),
-                            "reason": f"both {paths[0].name} and {paths[1].name} exist: keep one"})
+            slots.append({"region_code": region.code, "ledger": ledger.name, "month": None,
+                          "source_file": raw.relative(paths[0]),
+                          "reason": f"both {paths[0].name} and {paths[1].name} exist: keep one"})
             continue
-        source = raw.relative(paths[0])
+        slots.append((region.code, paths[0], raw.relative(paths[0])))
+
+    def read(slot: dict | tuple) -> RawTable | LedgerRefused | dict:
+        if isinstance(slot, dict):
+            return slot
         try:
-            table = read_ledger(paths[0], ledger, source, polars_csv=True)
+            return read_ledger(slot[1], ledger, slot[2], polars_csv=True)
         except LedgerRefused as exc:
-            refused.append({"region_code": region.code, "ledger": ledger.name, "month": None,
-                            "source_file": source, "reason": exc.reason})
-            continue
-        tables.append(table)
-        where.append((region.code, source))
-        if table.unknown_columns:
-            unknown_cols[source] = table.unknown_columns
+            return exc
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:  # polars reads a CSV without the GIL: files overlap
+        results = list(pool.map(read, slots))
+    for slot, result in zip(slots, results):
+        if isinstance(result, dict):
+            refused.append(result)
+        elif isinstance(result, LedgerRefused):
+            refused.append({"region_code": slot[0], "ledger": ledger.name, "month": None,
+                            "source_file": slot[2], "reason": result.reason})
+        else:
+            tables.append(result)
+            where.append((slot[0], slot[2]))
+            if result.unknown_columns:
+                unknown_cols[slot[2]] = result.unknown_columns
     refused = pd.DataFrame(refused, columns=REFUSED_COLUMNS)
     if not tables:
         return LedgerLoad(_empty(columns), pd.DataFrame(columns=QUARANTINE_COLUMNS), refused,

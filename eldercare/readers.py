@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import io
 import itertools
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ from eldercare.ledgers import Ledger, alias_index, header_key
 
 HEADER_SCAN_ROWS = 12
 HEAD_CHARS = 64 * 1024
+# Files read at once (visit months, the small ledgers of many regions): one more than the cores, so that polars
+# parsing one file (without the GIL) overlaps the Python steps of another.
+READERS = min(4, (os.cpu_count() or 1) + 1)
 UTF8_BOM = b"\xef\xbb\xbf"
 
 

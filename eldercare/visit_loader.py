@@ -8,7 +8,6 @@ gates the rest → among duplicate visit ids the first copy that passed is kept.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
@@ -22,7 +21,7 @@ from eldercare.formats_polars import (
 from eldercare.ledgers import VISITS
 from eldercare.normalise import (after_as_of_reason, flag_unknown, quarantined_reference_reason, unknown_reference_reason,
                                   with_quarantined_row)
-from eldercare.readers import LedgerRefused
+from eldercare.readers import READERS, LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
 ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
@@ -31,8 +30,6 @@ ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "v
 HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
 # The rule gate (checks.gate.polars_failures with the visit schema): rows, headers -> issues with `_pos`.
 Failures = Callable[[pl.DataFrame, "dict[str, str] | pl.DataFrame"], pl.DataFrame]
-# Month files read and parsed at once: one more than the cores, so reading one file overlaps parsing another.
-READERS = min(4, (os.cpu_count() or 1) + 1)
 
 
 @dataclass
