@@ -8,13 +8,12 @@ Rows of many files go through at once: headers as written are then looked up per
 
 from __future__ import annotations
 
-import re
 
 import pandera.errors
 import polars as pl
 
 from checks.schemas import CHECK_COLUMNS, CHECK_REASONS
-from eldercare.normalise import RowIssue
+from eldercare.normalise import RowIssue, filled
 
 SKIP = {"source_row", "source_file", "region_code"}
 FAILURE_SCHEMA = {"_pos": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
@@ -31,12 +30,6 @@ def _reason(check: str, header: str | None, value: object) -> tuple[str, str]:
     rule = check.split("(")[0]
     template = CHECK_REASONS.get(rule, "{header}: fails check " + check)
     return rule, template.format(header=header or "row", value=value)
-
-
-def _filled(template: str, header: pl.Expr, value: pl.Expr) -> pl.Expr:
-    """A reason template with `{header}` and `{value}` filled per row by expressions (every other brace literal)."""
-    parts = [p for p in re.split(r"(\{header\}|\{value\})", template) if p]
-    return pl.concat_str([header if p == "{header}" else value if p == "{value}" else pl.lit(p) for p in parts])
 
 
 def _header_of(headers: dict[str, str] | pl.DataFrame, column: str, files: pl.Expr) -> pl.Expr:
@@ -123,7 +116,7 @@ def polars_failures(df: pl.DataFrame, schema, headers: dict[str, str] | pl.DataF
         rows.append(part.select(
             pl.col("index").alias("_pos"), pl.lit(col, pl.Utf8).alias("column"), header.alias("header"),
             (pl.col("failure_case") if col else pl.lit(None, pl.Utf8)).alias("value"),
-            pl.lit(rule).alias("rule"), _filled(template, header.fill_null("row"), value).alias("reason")))
+            pl.lit(rule).alias("rule"), filled(template, header=header.fill_null("row"), value=value).alias("reason")))
     return pl.concat(rows) if rows else pl.DataFrame(schema=FAILURE_SCHEMA)
 
 

@@ -18,8 +18,7 @@ import pandas as pd
 import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
-from eldercare.normalise import (by_file, flag_unknown, normalise, quarantined_reference_reason, unknown_reference_reason,
-                                  with_quarantined_row)
+from eldercare.normalise import by_file, flag_unknown, normalise, unresolved_reference, with_quarantined_row
 from eldercare.readers import READERS, LedgerRefused, RawTable, read_ledger
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
@@ -153,12 +152,7 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
         unknown = with_quarantined_row(df.filter(pl.col("_unknown")), ref.quarantined, ref.column)
         issues.append(unknown.select(
             "_file", "source_row", pl.lit(ref.column).alias("column"), header.alias("header"),
-            pl.col(ref.column).alias("value"),
-            pl.when(pl.col("_q_file").is_null()).then(pl.lit("unknown_reference"))
-            .otherwise(pl.lit("reference_in_quarantine")).alias("rule"),
-            pl.when(pl.col("_q_file").is_null()).then(unknown_reference_reason(header, ref.target, pl.col(ref.column)))
-            .otherwise(quarantined_reference_reason(header, ref.target, pl.col(ref.column), pl.col("_q_file"),
-                                                    pl.col("_q_row"))).alias("reason"),
+            pl.col(ref.column).alias("value"), *unresolved_reference(header, ref.target, pl.col(ref.column)),
             pl.lit(stage).alias("_stage")))
         df = df.filter(~pl.col("_unknown")).drop("_unknown")
     valid = _empty(columns)

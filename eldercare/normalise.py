@@ -101,25 +101,37 @@ def parse_cell(kind: str, cell: object, unit: str | None = None,
 UNKNOWN_REFERENCE = "{header}: '{value}' is not in {target}: add it there or correct the code"
 
 
+def filled(template: str, **parts: pl.Expr | str) -> pl.Expr:
+    """A reason template as a polars expression: each `{name}` given becomes its expression (or literal text) per
+    row; everything else, other braces included, stays literal."""
+    def piece(text: str) -> pl.Expr:
+        if not (text.startswith("{") and text[1:-1] in parts):
+            return pl.lit(text)
+        value = parts[text[1:-1]]
+        return pl.lit(value, pl.Utf8) if isinstance(value, str) else value.cast(pl.Utf8)
+
+    names = "|".join(re.escape("{" + name + "}") for name in parts)
+    return pl.concat_str([piece(text) for text in re.split(f"({names})", template) if text])
+
+
 def unknown_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr) -> pl.Expr:
     """`UNKNOWN_REFERENCE` as a polars expression of the cell `value` (and of the header, when it varies by file)."""
-    pre, mid, post = re.split("[\x01\x02]", UNKNOWN_REFERENCE.format(header="\x01", value="\x02", target=target))
-    header = pl.lit(header, pl.Utf8) if isinstance(header, str) else header
-    return pl.concat_str([pl.lit(pre), header, pl.lit(mid), value, pl.lit(post)])
+    return filled(UNKNOWN_REFERENCE, header=header, value=value, target=target)
 
 
 QUARANTINED_REFERENCE = ("{header}: '{value}' is in {target} only on a row set aside in quarantine "
                          "({file} row {row}): correct that row first")
 
 
-def quarantined_reference_reason(header: str | pl.Expr, target: str, value: pl.Expr, file: pl.Expr,
-                                 row: pl.Expr) -> pl.Expr:
-    """`QUARANTINED_REFERENCE` as a polars expression of the cell `value` and the quarantined row's file and row."""
-    parts = re.split("[\x01-\x04]", QUARANTINED_REFERENCE.format(header="\x01", value="\x02", target=target,
-                                                                 file="\x03", row="\x04"))
-    header = pl.lit(header, pl.Utf8) if isinstance(header, str) else header
-    pieces = [header, value, file, row.cast(pl.Utf8)]
-    return pl.concat_str([e for k, part in enumerate(parts) for e in ([pl.lit(part)] + ([pieces[k]] if k < 4 else []))])
+def unresolved_reference(header: str | pl.Expr, target: str, value: pl.Expr) -> list[pl.Expr]:
+    """`rule` and `reason` of rows whose reference resolves to no valid row, after `with_quarantined_row`:
+    `reference_in_quarantine` naming the target's quarantined row, else `unknown_reference`."""
+    set_aside = pl.col("_q_file").is_not_null()
+    return [pl.when(set_aside).then(pl.lit("reference_in_quarantine")).otherwise(pl.lit("unknown_reference"))
+            .alias("rule"),
+            pl.when(set_aside).then(filled(QUARANTINED_REFERENCE, header=header, value=value, target=target,
+                                           file=pl.col("_q_file"), row=pl.col("_q_row")))
+            .otherwise(unknown_reference_reason(header, target, value)).alias("reason")]
 
 
 def with_quarantined_row(rows: pl.DataFrame, quarantined: pl.DataFrame | None, column: str) -> pl.DataFrame:

@@ -19,8 +19,7 @@ from eldercare.formats_polars import (
     CANONICAL_DATETIME_FMT, CANONICAL_DATETIME_RE, code_expr, datetime_expr, duration_parts_expr,
 )
 from eldercare.ledgers import VISITS
-from eldercare.normalise import (after_as_of_reason, flag_unknown, quarantined_reference_reason, unknown_reference_reason,
-                                  with_quarantined_row)
+from eldercare.normalise import after_as_of_reason, flag_unknown, unresolved_reference, with_quarantined_row
 from eldercare.readers import READERS, LedgerRefused
 from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
 
@@ -172,14 +171,9 @@ def _reference_issues(rows: pl.DataFrame, unknown: str, column: str, per_file: d
     """Rows flagged in `unknown` (their `column` is set but not among the region's keys), as issues with `_idx`;
     a key the target has only on a quarantined row (`quarantined`) is told where that row is."""
     header = _header(per_file, column)
-    set_aside = pl.col("_q_file").is_not_null()
     return with_quarantined_row(rows.filter(pl.col(unknown)), quarantined, column).select(
         pl.col("_idx"), pl.col("source_file"), pl.col("source_row"), pl.lit(column).alias("column"),
-        header.alias("header"), pl.col(column).alias("value"),
-        pl.when(set_aside).then(pl.lit("reference_in_quarantine")).otherwise(pl.lit("unknown_reference")).alias("rule"),
-        pl.when(set_aside).then(quarantined_reference_reason(header, target, pl.col(column), pl.col("_q_file"),
-                                                             pl.col("_q_row")))
-        .otherwise(unknown_reference_reason(header, target, pl.col(column))).alias("reason"))
+        header.alias("header"), pl.col(column).alias("value"), *unresolved_reference(header, target, pl.col(column)))
 
 
 def _duplicate_issues(candidates: pl.DataFrame, header: pl.Expr) -> tuple[pl.Series, pl.DataFrame]:
