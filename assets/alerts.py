@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from assets.run_context import run_as_of
-from eldercare.as_of import run_months
 from assets.metadata import column_schema
+from assets.run_context import run_as_of
 from checks.alert_checks import (check_specs, elders_at_risk, person_times_at_risk, shortfalls_missed,
                                  target_expected, validate)
 from checks.alert_schemas import BacktestRow, PersonTimesOutlookRow, PersonTimesRiskRow, VisitPaceRow
@@ -22,6 +21,7 @@ from eldercare.alerts.call_list import write_call_lists
 from eldercare.alerts.pace import ALERTED, pace_table, person_months_known_on
 from eldercare.alerts.person_times_risk import person_times_outlook as outlook_table, person_times_risk as risk_table
 from eldercare.alerts.rules import AlertRules, alert_rules, rules_frame
+from eldercare.as_of import run_months
 from eldercare.compliance import VisitPolicy
 from resources import RawFolder, Warehouse
 from resources import ExportsFolder

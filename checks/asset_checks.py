@@ -15,6 +15,7 @@ import polars as pl
 
 from checks.schemas import POLARS_SCHEMAS, SMALL_LEDGER_SCHEMAS
 from checks.stored import StoredCheck, stored_check
+from eldercare.as_of import run_months
 from eldercare.ledgers import FOREIGN_KEYS, LEDGERS
 from resources import Warehouse
 
@@ -34,25 +35,6 @@ def refusal_line(refused: pd.DataFrame) -> str:
     first = refused.iloc[0]
     more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
     return f"{first['source_file']}: {first['reason']}{more}"
-
-
-def run_months(context: dg.AssetExecutionContext) -> list[dt.date] | None:
-    """The months a partitioned run materialises (from its partition or partition-range tags); None when the run
-    has no partition (a check run on its own, say): then every stored month is checked."""
-    tags = context.run.tags
-    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
-    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    if not first or not last:
-        return None
-    try:
-        current, end = dt.date.fromisoformat(first[:10]).replace(day=1), dt.date.fromisoformat(last[:10])
-    except ValueError:
-        return None
-    months = []
-    while current <= end:
-        months.append(current)
-        current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months
 
 
 def _month_list(months: list[dt.date]) -> str:
@@ -111,7 +93,7 @@ def build_ledger_checks(ledger: str) -> list[StoredCheck]:
                       f"No two rows share ({cols})."
                       + (" Checked in the months the run wrote (uniqueness is per month)." if "month" in scope else ""))
         def ids_unique(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-            months = run_months(context) if "month" in scope else None
+            months = run_months(context.run.tags) if "month" in scope else None
             where = "" if months is None else f"where month in ({_month_list(months)})"
             with warehouse.connect() as con:
                 dups = con.execute(f"select {cols}, count(*) as n from {table} {where} group by all having n > 1").df()
@@ -150,7 +132,7 @@ def build_ledger_checks(ledger: str) -> list[StoredCheck]:
         with warehouse.connect() as con:
             if ledger == "visits":
                 months = [m for (m,) in con.execute("select distinct month from validated.visits order by 1").fetchall()]
-                checked = run_months(context)
+                checked = run_months(context.run.tags)
                 if checked is not None:
                     months = [m for m in months if m in set(checked)]
                 slices = [f"where month = DATE '{m.isoformat()}'" for m in months]  # one month at a time: flat memory
