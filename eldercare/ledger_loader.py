@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -19,7 +18,7 @@ import polars as pl
 
 from eldercare.ledgers import ABILITY_LEVELS, INGEST_FILES, QUARANTINE_ROWS, REFUSED_FILES, Ledger
 from eldercare.normalise import by_file, flag_unknown, normalise, unresolved_reference, with_quarantined_row
-from eldercare.readers import READERS, LedgerRefused, RawTable, read_ledger
+from eldercare.readers import LedgerRefused, read_ledgers
 
 QUARANTINE_COLUMNS = QUARANTINE_ROWS.columns
 REFUSED_COLUMNS = REFUSED_FILES.columns
@@ -114,16 +113,9 @@ def _load(ledger: Ledger, gate: Gate, columns: list[str], raw, id_hash_key: str,
             continue
         slots.append((region.code, paths[0], raw.relative(paths[0])))
 
-    def read(slot: dict | tuple) -> RawTable | LedgerRefused | dict:
-        if isinstance(slot, dict):
-            return slot
-        try:
-            return read_ledger(slot[1], ledger, slot[2], polars_csv=True)
-        except LedgerRefused as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=READERS) as pool:  # polars reads a CSV without the GIL: files overlap
-        results = list(pool.map(read, slots))
+    reads = [slot for slot in slots if isinstance(slot, tuple)]
+    read = iter(read_ledgers([(path, source) for _, path, source in reads], ledger))
+    results = [slot if isinstance(slot, dict) else next(read) for slot in slots]
     for slot, result in zip(slots, results):
         if isinstance(result, dict):
             refused.append(result)

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from eldercare import formats
@@ -171,20 +172,32 @@ def by_file(values: list, dtype=pl.Utf8) -> pl.Expr:
 def _raw_frame(tables: list[RawTable], names: list[str]) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     """The records of every file as one text column per canonical column (null where a file lacks it), with
     `_file`, `source_row`, `_local` (position in its file) and `_pos`, and per column the positions of formula cells
-    without a value. A CSV read by polars joins as its frame; a workbook's typed cells become text the way a CSV
-    would hold them (the only per-cell Python step, and only for workbooks)."""
+    without a value. CSV frames read by polars are joined as they are (one concat for a run of them, not a step per
+    file); a workbook's typed cells become text the way a CSV would hold them (the only per-cell Python step)."""
     schema = {"_file": pl.Int64, "source_row": pl.Int64, "_local": pl.Int64, **{n: pl.Utf8 for n in names}}
     parts: list[pl.DataFrame] = []
     formulas: dict[str, list[int]] = {n: [] for n in names}
-    offset = 0
+    offset, run = 0, []  # run: consecutive files read by polars, joined at once
+
+    def close_run() -> None:
+        if run:
+            frames = [tables[i].frame for i in run]
+            heights = [f.height for f in frames]
+            joined = pl.concat(frames, how="diagonal_relaxed")  # columns: source_row and some of `names`
+            starts = np.repeat(np.cumsum([0] + heights[:-1]), heights)
+            parts.append(joined.with_columns(
+                pl.Series("_file", np.repeat(run, heights), dtype=pl.Int64),
+                pl.Series("_local", np.arange(sum(heights)) - starts, dtype=pl.Int64),
+                *[pl.lit(None, pl.Utf8).alias(n) for n in names if n not in joined.columns]).select(list(schema)))
+            run.clear()
+
     for i, raw in enumerate(tables):
         n = raw.height
         if raw.frame is not None:
-            parts.append(raw.frame.select(
-                pl.lit(i, pl.Int64).alias("_file"), "source_row", pl.int_range(n, dtype=pl.Int64).alias("_local"),
-                *[pl.col(name) if name in raw.positions else pl.lit(None, pl.Utf8).alias(name) for name in names]))
+            run.append(i)
             offset += n
             continue
+        close_run()
         data: dict[str, list] = {"_file": [i] * n, "source_row": raw.row_numbers(), "_local": range(n)}
         for name in names:
             if name not in raw.positions:
@@ -197,6 +210,7 @@ def _raw_frame(tables: list[RawTable], names: list[str]) -> tuple[pl.DataFrame, 
             data[name] = values
         parts.append(pl.DataFrame(data, schema=schema))
         offset += n
+    close_run()
     frame = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=schema)
     return frame.with_row_index("_pos").with_columns(pl.col("_pos").cast(pl.Int64)), formulas
 

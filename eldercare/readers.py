@@ -12,7 +12,9 @@ import functools
 import io
 import itertools
 import os
+import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,8 @@ HEAD_CHARS = 64 * 1024
 # parsing one file (without the GIL) overlaps the Python steps of another.
 READERS = min(4, (os.cpu_count() or 1) + 1)
 UTF8_BOM = b"\xef\xbb\xbf"
+SMALL_FILE = 1 << 18  # bytes
+_WRITTEN = re.compile(rb"\S")  # a byte that is not ASCII white space: the file is not empty (no copy, unlike strip)
 
 
 class LedgerRefused(Exception):
@@ -136,7 +140,7 @@ def cell_text(v: object) -> str | None:
 
 def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
     """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; refuse anything else."""
-    if not data.strip():
+    if not _WRITTEN.search(data):
         raise LedgerRefused(source_file, "the file is empty")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
@@ -151,7 +155,14 @@ def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
 
 
 def _utf8(data: bytes) -> bool:
-    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month."""
+    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month (a small
+    file is checked by Python, which costs less than a polars call)."""
+    if len(data) < SMALL_FILE:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
     try:
         pl.Series([data], dtype=pl.Binary).cast(pl.Utf8)
     except pl.exceptions.PolarsError:
@@ -163,7 +174,7 @@ def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
     """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
     UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
     body = data[3:] if data.startswith(UTF8_BOM) else data
-    if data.strip() and _utf8(body):
+    if _WRITTEN.search(data) and _utf8(body):
         # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
         head = body[: 4 * HEAD_CHARS + 4].decode("utf-8", errors="ignore")[:HEAD_CHARS]
         return body, head, "utf-8-sig" if body is not data else "utf-8"
@@ -300,10 +311,31 @@ def _choose_header(grids: list[Grid], ledger: Ledger, source_file: str):
     return grid, data_start, hits, texts, units
 
 
-def _csv_table(path: Path, ledger: Ledger, source_file: str) -> RawTable | None:
-    """A CSV ledger read the way visit months are: header found in the first lines (csv module, `match_header`),
-    the whole file read by polars as text, `source_row` its record number. None when the file must go the grid way
-    to be read exactly as it always was: bare CR line ends, quoting polars refuses, a head that does not fit."""
+@dataclass
+class CsvHead:
+    """A CSV ledger's body as UTF-8 (`payload`, no BOM), its first records as the csv module splits them and the
+    header found in them: all that reading the body with polars needs."""
+
+    source_file: str
+    encoding: str
+    payload: bytes
+    head: list[list[str]]
+    grid: Grid
+    data_start: int
+    hits: dict[int, str]
+    texts: dict[int, str]
+    units: dict[int, str]
+
+    @property
+    def width(self) -> int:
+        """The columns polars is told the file has: the header's, or more if a claimed column lies beyond it."""
+        return max(len(self.head[0]), max(self.hits) + 1)
+
+
+def csv_head(path: Path, ledger: Ledger, source_file: str) -> CsvHead | None:
+    """The header of a CSV ledger, found in its first lines by the csv module (`match_header`); refuse what the grid
+    refuses. None when the file must go the grid way to be read exactly as it always was: bare CR line ends, quoting
+    the csv module refuses in the head, a head that does not fit in HEAD_CHARS."""
     payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
     if payload.count(b"\r") != payload.count(b"\r\n"):
         return None
@@ -318,27 +350,101 @@ def _csv_table(path: Path, ledger: Ledger, source_file: str) -> RawTable | None:
     head = head[: HEADER_SCAN_ROWS + 1]  # what match_header and unknown_columns look at
     grid = Grid(None, list(enumerate(head, start=1)), encoding)
     _, data_start, hits, texts, units = _choose_header([grid], ledger, source_file)
-    width = max(len(head[0]), max(hits) + 1)
+    return CsvHead(source_file, encoding, payload, head, grid, data_start, hits, texts, units)
+
+
+# A line no ledger writes, put before each file's records when several files are parsed as one text.
+FILE_MARK = b"\x1eeldercare-next-file\x1e"
+
+
+def read_csv_bodies(heads: list[CsvHead]) -> list[RawTable | None]:
+    """The CSV ledgers whose headers were found, read by polars as text (`RawTable.frame`): files with the same
+    columns at the same places parsed as one text, so that 600 regions' small files cost one parse, not 600. None
+    for a file polars splits otherwise than the csv module (it goes the grid way)."""
+    groups: dict[tuple, list[int]] = {}
+    for i, head in enumerate(heads):
+        groups.setdefault((tuple(sorted(head.hits.items())), head.width), []).append(i)
+    tables: list[RawTable | None] = [None] * len(heads)
+    for members in groups.values():
+        for i, table in zip(members, _parse_group([heads[i] for i in members])):
+            tables[i] = table
+    return tables
+
+
+def _parse_group(heads: list[CsvHead]) -> list[RawTable | None]:
+    """Files of one header layout parsed as one text, each after a FILE_MARK line (`_file` their index, `_row` a
+    record's index in its file). Should a file's records not end where it does (an open quote swallowing the next
+    mark), the files are parsed one by one; a file whose first records polars splits otherwise than the csv module
+    is None."""
+    hits = heads[0].hits
+    text = b"".join(FILE_MARK + b"\n" + h.payload + (b"" if h.payload.endswith(b"\n") else b"\n") for h in heads)
+    mark = FILE_MARK.decode()
     try:
-        frame = pl.read_csv(io.BytesIO(payload), has_header=False, infer_schema=False, quote_char='"',
-                            schema={f"column_{j}": pl.Utf8 for j in range(width)}, truncate_ragged_lines=True,
-                            missing_columns="insert", columns=sorted(hits))
+        parsed = pl.read_csv(
+            io.BytesIO(text), has_header=False, infer_schema=False, quote_char='"', truncate_ragged_lines=True,
+            schema={f"column_{j}": pl.Utf8 for j in range(heads[0].width)}, missing_columns="insert",
+        ).with_columns(pl.col("column_0").eq_missing(mark).alias("_mark"))
     except pl.exceptions.PolarsError:
-        return None
-    frame = frame.rename({f"column_{j}": hits[j] for j in hits})
-    read_head = [[None if v == "" else v for v in row] for row in frame.head(len(head)).iter_rows()]
-    csv_head = [[(cells[j] or None) if j < len(cells) else None for j in sorted(hits)] for cells in head]
-    if read_head != csv_head:
-        return None  # polars split the first records otherwise than the csv module
-    frame = frame.slice(data_start).with_row_index("source_row", offset=data_start + 1).with_columns(
-        pl.col("source_row").cast(pl.Int64))
-    return RawTable(
-        source_file=source_file, sheet=None, header_row=data_start,
-        headers={canon: texts[j] for j, canon in hits.items()},
-        units={canon: units[j] for j, canon in hits.items() if units[j]},
-        unknown_columns=unknown_columns(grid, data_start, hits, texts),
-        positions={canon: j for j, canon in hits.items()}, encoding=encoding, frame=frame,
-    )
+        parsed = None
+    if parsed is None or parsed["_mark"].sum() != len(heads) or not parsed["_mark"][0]:
+        if len(heads) == 1:
+            return [None]
+        return [table for head in heads for table in _parse_group([head])]  # only the file at fault falls back
+    frame = parsed.lazy().with_columns((pl.col("_mark").cum_sum().cast(pl.Int32) - 1).alias("_file")).filter(
+        ~pl.col("_mark")).select("_file", *[pl.col(f"column_{j}").alias(hits[j]) for j in sorted(hits)]).with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).over("_file").alias("_row")).collect()
+    names = [hits[j] for j in sorted(hits)]
+    head_rows = frame.filter(pl.col("_row") < pl.col("_file").replace_strict(
+        {k: len(h.head) for k, h in enumerate(heads)}, return_dtype=pl.Int64))
+    read_heads: list[list[list]] = [[] for _ in heads]
+    for file, *cells in head_rows.select("_file", *names).iter_rows():
+        read_heads[file].append([None if v == "" else v for v in cells])
+    starts = {k: h.data_start for k, h in enumerate(heads)}
+    body = frame.filter(pl.col("_row") >= pl.col("_file").replace_strict(starts, return_dtype=pl.Int64))
+    heights = dict(body.group_by("_file").len().iter_rows())
+    body = body.select((pl.col("_row") + 1).alias("source_row"), *names)
+    tables: list[RawTable | None] = []
+    offset = 0
+    for k, head in enumerate(heads):
+        height = heights.get(k, 0)
+        csv_rows = [[(cells[j] or None) if j < len(cells) else None for j in sorted(hits)] for cells in head.head]
+        part, offset = body.slice(offset, height), offset + height
+        if read_heads[k] != csv_rows:
+            tables.append(None)  # polars split the first records otherwise than the csv module
+            continue
+        tables.append(RawTable(
+            source_file=head.source_file, sheet=None, header_row=head.data_start,
+            headers={canon: head.texts[j] for j, canon in hits.items()},
+            units={canon: head.units[j] for j, canon in hits.items() if head.units[j]},
+            unknown_columns=unknown_columns(head.grid, head.data_start, hits, head.texts),
+            positions={canon: j for j, canon in hits.items()}, encoding=head.encoding, frame=part,
+        ))
+    return tables
+
+
+def read_ledgers(files: list[tuple[Path, str]], ledger: Ledger) -> list[RawTable | LedgerRefused]:
+    """Read a ledger from many files ((path, source file) each; a refusal comes back instead of raising): the
+    headers file by file (several at once), then the bodies of the CSV files together (`read_csv_bodies`)."""
+    def first_pass(item: tuple[Path, str]) -> RawTable | CsvHead | LedgerRefused:
+        path, source = item
+        try:
+            if path.suffix.lower() == ".csv":
+                head = csv_head(path, ledger, source)
+                if head is not None:
+                    return head
+            return read_ledger(path, ledger, source)
+        except LedgerRefused as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        results = list(pool.map(first_pass, files))
+    heads = [k for k, r in enumerate(results) if isinstance(r, CsvHead)]
+    for k, table in zip(heads, read_csv_bodies([results[k] for k in heads])):
+        try:
+            results[k] = table if table is not None else read_ledger(files[k][0], ledger, files[k][1])
+        except LedgerRefused as exc:
+            results[k] = exc
+    return results
 
 
 def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] | None = None,
@@ -346,7 +452,8 @@ def read_ledger(path: Path, ledger: Ledger, source_file: str, grids: list[Grid] 
     """Read a ledger from a file, choosing the sheet whose headers fit it best; refuse what is unreadable. With
     `polars_csv`, a CSV file's rows come as a polars frame of text (`RawTable.frame`), read without Python rows."""
     if polars_csv and grids is None and path.suffix.lower() == ".csv":
-        table = _csv_table(path, ledger, source_file)
+        head = csv_head(path, ledger, source_file)
+        table = read_csv_bodies([head])[0] if head is not None else None
         if table is not None:
             return table
     grids = grids if grids is not None else read_grids(path, source_file)

@@ -208,10 +208,10 @@ def _read(number: int, path, source: str) -> tuple[VisitFile, pl.DataFrame] | Le
     Runs in a worker thread (polars and file reads release the GIL), so several files are read at once.
     """
     try:
-        vf = read_visit_file(path, source)
+        vf = read_visit_file(path, source, number)
     except LedgerRefused as exc:
         return exc
-    return vf, vf.frame.with_columns(pl.lit(number, pl.Int32).alias("_file"))
+    return vf, vf.frame
 
 
 def _read_all(month: dt.date, jobs: list[tuple]) -> tuple[list[pl.DataFrame], list[dict], list[dict]]:

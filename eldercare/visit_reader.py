@@ -77,9 +77,14 @@ def _check_headers(hits: dict[int, str], texts: dict[int, str], source_file: str
         raise LedgerRefused(source_file, f"required column missing: {names}")
 
 
-def _complete(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit(None, pl.Utf8).alias(c) for c in TEXT_COLUMNS if c not in frame.columns]
-    return frame.with_columns(missing).select(["source_row", *TEXT_COLUMNS])
+def _complete(frame: pl.DataFrame | pl.LazyFrame, file_number: int | None) -> pl.DataFrame:
+    """Every canonical column (missing ones null) after `source_row`, and `_file` when a file number is given: one
+    polars query for what is several steps, since a national month has a file per region."""
+    lazy = frame.lazy()
+    have = set(lazy.collect_schema().names())
+    missing = [pl.lit(None, pl.Utf8).alias(c) for c in TEXT_COLUMNS if c not in have]
+    number = [] if file_number is None else [pl.lit(file_number, pl.Int32).alias("_file")]
+    return lazy.with_columns(missing).select("source_row", *TEXT_COLUMNS, *number).collect()
 
 
 def _only_header(payload: bytes, header_lines: int) -> bool:
@@ -88,7 +93,7 @@ def _only_header(payload: bytes, header_lines: int) -> bool:
     return len(parts) <= header_lines or not parts[header_lines].strip(b" \t\r\n,")
 
 
-def _read_csv(path: Path, source_file: str) -> VisitFile:
+def _read_csv(path: Path, source_file: str, file_number: int | None) -> VisitFile:
     payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
     head = head_text.splitlines()[:HEADER_SCAN_ROWS]
     grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
@@ -99,25 +104,25 @@ def _read_csv(path: Path, source_file: str) -> VisitFile:
     _check_headers(hits, texts, source_file)
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
-                            columns=sorted(hits), row_index_name="_pos", quote_char='"')
-        frame = frame.rename({f"column_{j}": hits[j] for j in hits})  # polars names unnamed columns column_<index>
+                            columns=sorted(hits), row_index_name="_pos", quote_char='"'
+                            ).lazy().rename({f"column_{j}": hits[j] for j in hits})  # polars names them column_<j>
     except pl.exceptions.PolarsError as exc:
         if not _only_header(payload, data_start):
             raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
         # only its header (and blank lines): a month without visits yet, as every month starts — 0 rows
-        frame = pl.DataFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
+        frame = pl.LazyFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
     unknown = unknown_columns(grid, data_start, hits, texts)
-    frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row")).drop("_pos")
-    return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
+    frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row"))
+    return VisitFile(_complete(frame, file_number), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
 
 
-def _read_xlsx(path: Path, source_file: str) -> VisitFile:
+def _read_xlsx(path: Path, source_file: str, file_number: int | None) -> VisitFile:
     table = read_ledger(path, VISITS, source_file)
     rows = {"source_row": table.row_numbers()}
     for c in table.headers:
         rows[c] = [cell_text(v) for v in table.column(c)]
     frame = pl.DataFrame(rows, schema={"source_row": pl.Int64, **{c: pl.Utf8 for c in table.headers}})
-    return VisitFile(_complete(frame), table.headers, table.unknown_columns, None, table.header_row)
+    return VisitFile(_complete(frame, file_number), table.headers, table.unknown_columns, None, table.header_row)
 
 
 PUNCH_COLUMNS = ("checkin_at", "checkout_at")
@@ -138,7 +143,7 @@ def _typed_punch_times(values: pl.Series) -> pl.Series | None:
     return values
 
 
-def _read_parquet(path: Path, source_file: str) -> VisitFile:
+def _read_parquet(path: Path, source_file: str, file_number: int | None) -> VisitFile:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises several kinds for a corrupt file
@@ -161,16 +166,17 @@ def _read_parquet(path: Path, source_file: str) -> VisitFile:
             columns[canon] = values.cast(pl.Utf8)
     frame = pl.DataFrame(columns, height=frame.height).with_row_index("source_row", offset=1).with_columns(
         pl.col("source_row").cast(pl.Int64))
-    return VisitFile(_complete(frame), {hits[j]: texts[j] for j in hits}, unknown, None, 0)
+    return VisitFile(_complete(frame, file_number), {hits[j]: texts[j] for j in hits}, unknown, None, 0)
 
 
-def read_visit_file(path: Path, source_file: str) -> VisitFile:
-    """Read a month file (.csv, .xlsx or .parquet); refuse it whole when it cannot be read as visits."""
+def read_visit_file(path: Path, source_file: str, file_number: int | None = None) -> VisitFile:
+    """Read a month file (.csv, .xlsx or .parquet); refuse it whole when it cannot be read as visits. With
+    `file_number`, the rows carry it as `_file` (Int32), so that many files' rows can be parsed together."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, source_file)
+        return _read_csv(path, source_file, file_number)
     if suffix == ".xlsx":
-        return _read_xlsx(path, source_file)
+        return _read_xlsx(path, source_file, file_number)
     if suffix == ".parquet":
-        return _read_parquet(path, source_file)
+        return _read_parquet(path, source_file, file_number)
     raise LedgerRefused(source_file, f"unsupported file type '{suffix}'")

@@ -7,7 +7,7 @@ import pytest
 
 from eldercare.ledgers import BED_ITEMS, ELDERS, FUNDS
 from eldercare.normalise import normalise
-from eldercare.readers import HEAD_CHARS, LedgerRefused, read_ledger
+from eldercare.readers import HEAD_CHARS, LedgerRefused, read_ledger, read_ledgers
 
 ELDER_HEADER = "服务对象编号,身份证号,姓名,性别,出生日期,所属镇街,经济困难类型,能力等级,服务机构,服务类型,纳入日期"
 ROW1 = "E001,110102194006200014,邹平清,男,1940-06-20,东湖镇,低收入,中度失能,JG001,两者,2021-12-26"
@@ -82,3 +82,41 @@ def test_refusals_are_the_grids(tmp_path, content):
     with pytest.raises(LedgerRefused) as grid:
         read_ledger(path, FUNDS, "r/funds.csv")
     assert str(fast.value) == str(grid.value)
+
+
+def _same(fast, alone):
+    for attr in ("source_file", "header_row", "headers", "units", "unknown_columns", "encoding", "positions", "height"):
+        assert getattr(fast, attr) == getattr(alone, attr), attr
+    assert (fast.frame is None) == (alone.frame is None)
+    assert fast.row_numbers() == alone.row_numbers()
+
+
+def test_files_read_together_read_as_each_alone(tmp_path):
+    rows = "\n".join(ROW1.replace("E001", f"E{k:03d}") for k in range(20))
+    files = {
+        "plain.csv": CASES["plain"].encode(),
+        "header_only.csv": CASES["header_only"].encode(),
+        "open_quote_past_the_head.csv": f'{ELDER_HEADER}\n{rows}\nE999,"never closed\n'.encode(),
+        "quoted_newline.csv": CASES["quoted_newline"].encode("utf-8-sig"),
+        "title.csv": CASES["title_and_blank_lines"].encode(),
+        "gb.csv": CASES["ragged"].encode("gb18030"),
+        "no_final_newline.csv": CASES["no_final_newline"].encode(),
+        "malformed.csv": CASES["malformed_quote"].encode(),
+        "unknown.csv": CASES["unknown_column"].encode(),
+        "empty.csv": b"",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    together = read_ledgers([(tmp_path / n, n) for n in files], ELDERS)
+    for name, fast in zip(files, together):
+        try:
+            alone = read_ledger(tmp_path / name, ELDERS, name, polars_csv=True)
+        except LedgerRefused as exc:
+            assert isinstance(fast, LedgerRefused) and str(fast) == str(exc)
+            continue
+        _same(fast, alone)
+    tables = [t for t in together if not isinstance(t, LedgerRefused)]
+    alone = [read_ledger(tmp_path / t.source_file, ELDERS, t.source_file, polars_csv=True) for t in tables]
+    a, b = normalise(tables, ELDERS, "k"), normalise(alone, ELDERS, "k")
+    assert a.rows.equals(b.rows) and a.issues.equals(b.issues)
+    assert (a.blank_rows, a.rows_read) == (b.blank_rows, b.rows_read)
