@@ -187,7 +187,11 @@ def read_grids(path: Path, source_file: str) -> list[Grid]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text, encoding = decode_text(path.read_bytes(), source_file)
-        rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
+        reader = csv.reader(io.StringIO(text, newline=""))  # lines end at CR LF, LF or a lone CR (old Mac exports)
+        try:
+            rows = list(enumerate(reader, start=1))
+        except csv.Error as exc:
+            raise LedgerRefused(source_file, f"cannot be read as CSV at line {reader.line_num}: {exc}") from None
         return [Grid(None, rows, encoding)]
     if suffix in (".xlsx", ".xlsm"):
         return _read_workbook(path, source_file)
@@ -340,7 +344,7 @@ def csv_head(path: Path, ledger: Ledger, source_file: str) -> CsvHead | None:
     if payload.count(b"\r") != payload.count(b"\r\n"):
         return None
     try:
-        head = list(itertools.islice(csv.reader(io.StringIO(head_text)), HEADER_SCAN_ROWS + 2))
+        head = list(itertools.islice(csv.reader(io.StringIO(head_text, newline="")), HEADER_SCAN_ROWS + 2))
     except csv.Error:
         return None
     if len(head_text) >= HEAD_CHARS:  # the head was cut: its last record may be too

@@ -1,8 +1,6 @@
 """A small ledger's CSV read by polars (`read_ledger(..., polars_csv=True)`) gives what the csv-module grid gives:
 the same header, row numbers, blank rows, normalised rows and issues — or it falls back to the grid."""
 
-import csv
-
 import pytest
 
 from eldercare.ledgers import BED_ITEMS, ELDERS, FUNDS
@@ -66,10 +64,29 @@ def test_files_of_both_kinds_normalise_together(tmp_path):
     assert a.rows.equals(b.rows) and a.issues.equals(b.issues) and a.blank_rows == b.blank_rows
 
 
-def test_a_bare_carriage_return_goes_the_grid_way_and_fails_as_it_does(tmp_path):
+def test_old_mac_line_ends_read_as_lines(tmp_path):
+    (tmp_path / "cr.csv").write_text(f"{ELDER_HEADER}\r{ROW1}\r{ROW2}\r", encoding="utf-8")
+    (tmp_path / "lf.csv").write_text(f"{ELDER_HEADER}\n{ROW1}\n{ROW2}\n", encoding="utf-8")
+    cr, lf = (read_ledger(tmp_path / n, ELDERS, "r/x.csv", polars_csv=True) for n in ("cr.csv", "lf.csv"))
+    assert cr.row_numbers() == lf.row_numbers() == [2, 3]
+    a, b = normalise([cr], ELDERS, "k"), normalise([lf], ELDERS, "k")
+    assert a.rows.equals(b.rows) and a.issues.is_empty()
+
+
+def test_a_carriage_return_inside_a_cell_splits_its_record_and_loses_nothing(tmp_path):
     path = tmp_path / "elders.csv"
-    path.write_text(f"{ELDER_HEADER}\n{ROW1.replace('东湖镇', 'a' + chr(13) + 'b')}\n", encoding="utf-8")
-    with pytest.raises(csv.Error):
+    path.write_text(f"{ELDER_HEADER}\n{ROW1.replace('东湖镇', 'a' + chr(13) + 'b')}\n{ROW2}\n", encoding="utf-8")
+    table = read_ledger(path, ELDERS, "r/x.csv", polars_csv=True)
+    assert table.row_numbers() == [2, 3, 4]
+    parsed = normalise([table], ELDERS, "k")
+    assert parsed.rows["source_row"].to_list() == [4]
+    assert sorted(set(parsed.issues["source_row"].to_list())) == [2, 3]
+
+
+def test_a_file_the_csv_module_cannot_split_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "elders.csv"
+    path.write_text(f"{ELDER_HEADER}\n{ROW1}\nE002,\"{'长' * 140_000}\"\n", encoding="utf-8")
+    with pytest.raises(LedgerRefused, match=r"^r/x.csv: cannot be read as CSV at line 3: field larger than"):
         read_ledger(path, ELDERS, "r/x.csv", polars_csv=True)
 
 
