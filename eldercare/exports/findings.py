@@ -31,6 +31,7 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (问题 as printed, unit of the
     "ineligible_registration": ("登记的服务对象不符合条件或无法确认", "人"),
     "visit_after_death": ("服务对象去世后仍有上门服务记录", "条"),
     "visit_during_pause": ("暂停服务期间有上门服务记录", "条"),
+    "visit_after_exit": ("服务对象迁出、入住机构或终止服务后仍有上门服务记录", "条"),
     "visit_for_bed_only_elder": ("仅建设床位的对象被记录上门服务", "条"),
     "visit_for_self_funded_elder": ("社会化（机构自费）服务对象的上门服务", "条"),
     "open_punch": ("上门服务缺少签退（服务时长未记录）", "条"),

@@ -22,7 +22,7 @@ def _visits() -> pd.DataFrame:
               "evidence": "签退时间为空", "source_file": "370306/visits/2022-06.csv", "source_row": row}
              for row in (8, 19, 30)]
     extra.append({"region_code": CODE, "month": JUNE, "institution_id": "QYT", "elder_id": "Q05",
-                  "rule": "visit_after_exit", "evidence": "left the programme 2022-05-31",
+                  "rule": "visit_on_holiday", "evidence": "a rule added after this test was written",
                   "source_file": "370306/visits/2022-06.csv", "source_row": 3})
     return pd.concat([visit_findings().drop(columns="name_masked"), pd.DataFrame(extra)], ignore_index=True)
 
@@ -101,17 +101,17 @@ def test_order_and_a_rule_kinds_do_not_list():
     # an elder's punches of one month in the table's order (file row), not a join's; a rule KINDS does not list:
     # after the listed kinds of its category, under its own id, in the default category
     assert q05["source"].tolist() == [f"370306/visits/2022-06.csv 第{r}行" for r in (8, 19, 30, 3)]
-    assert q05[["category", "kind", "finding", "unit"]].iloc[-1].tolist() == ["业务管理", "visit_after_exit",
-                                                                               "visit_after_exit", "条"]
+    assert q05[["category", "kind", "finding", "unit"]].iloc[-1].tolist() == ["业务管理", "visit_on_holiday",
+                                                                               "visit_on_holiday", "条"]
     assert found["category"].tolist() == sorted(found["category"], key=["目标编制", "业务管理", "项目产出",
                                                                          "项目效益"].index)
 
 
 def test_categories_come_from_the_configuration():
-    categories = {**load_settings().findings.categories, "open_punch": "项目效益", "visit_after_exit": "目标编制"}
+    categories = {**load_settings().findings.categories, "open_punch": "项目效益", "visit_on_holiday": "目标编制"}
     found = _stored(Findings(categories=categories))
     assert set(found.loc[found["kind"] == "open_punch", "category"]) == {"项目效益"}
-    assert set(found.loc[found["kind"] == "visit_after_exit", "category"]) == {"目标编制"}
+    assert set(found.loc[found["kind"] == "visit_on_holiday", "category"]) == {"目标编制"}
     assert found["kind"].iloc[-1] == "open_punch"  # 项目效益 is the last category
 
 
@@ -119,3 +119,11 @@ def test_tables_not_built_yet_have_no_findings():
     con = duckdb.connect()
     n = store_findings(con, load_settings().findings, indicator_tables(None, {CODE: SETTINGS}), set())
     assert n == 0 and con.execute(f"select count(*) from {FINDINGS_TABLE}").fetchall() == [(0,)]
+
+
+def test_every_visit_rule_has_a_label_a_unit_and_a_category():
+    from eldercare.exports.findings import KINDS
+    from eldercare.visit_sql import FINDING_RULES
+    categories = load_settings().findings.categories
+    assert set(FINDING_RULES) <= set(KINDS), set(FINDING_RULES) - set(KINDS)
+    assert set(FINDING_RULES) <= set(categories), set(FINDING_RULES) - set(categories)
