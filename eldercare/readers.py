@@ -170,13 +170,20 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def decode_payload(data: bytes, source_file: str) -> tuple[bytes, str, str]:
+def decode_payload(data: bytes, source_file: str, head_lines: int | None = None) -> tuple[bytes, str, str]:
     """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
-    UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file."""
+    UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file. With
+    `head_lines`, a UTF-8 head ends after that many line feeds: all a caller that reads only the first lines needs."""
     body = data[3:] if data.startswith(UTF8_BOM) else data
     if _WRITTEN.search(data) and _utf8(body):
         # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
-        head = body[: 4 * HEAD_CHARS + 4].decode("utf-8", errors="ignore")[:HEAD_CHARS]
+        end = 4 * HEAD_CHARS + 4
+        if head_lines is not None:
+            at = body.find(b"\n", 0, end)
+            for _ in range(head_lines - 1):
+                at = body.find(b"\n", at + 1, end) if at >= 0 else at
+            end = at + 1 if at >= 0 else end
+        head = body[:end].decode("utf-8", errors="ignore")[:HEAD_CHARS]
         return body, head, "utf-8-sig" if body is not data else "utf-8"
     text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding

@@ -94,7 +94,7 @@ def _only_header(payload: bytes, header_lines: int) -> bool:
 
 
 def _read_csv(path: Path, source_file: str, file_number: int | None) -> VisitFile:
-    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
+    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file, head_lines=HEADER_SCAN_ROWS)
     head = head_text.splitlines()[:HEADER_SCAN_ROWS]
     grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
     found = match_header(grid, VISITS)

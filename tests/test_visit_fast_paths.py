@@ -125,6 +125,21 @@ def test_utf8_files_are_validated_not_decoded_whole(data):
     assert decode_payload(data, "f.csv") == (text.encode("utf-8"), text[:HEAD_CHARS], encoding)
 
 
+@pytest.mark.parametrize("data", [
+    "服务记录编号,签到时间\r\nV1,2022-06-01 08:00:00\r\n".encode("utf-8"),
+    "".join(f"第{k}行,x\n" for k in range(40)).encode("utf-8"),
+    ("长" * (HEAD_CHARS + 7) + "\nV1\n").encode("utf-8"),
+    "a\x0bb\rc\u2028d\ne\nf".encode("utf-8"),
+    b"\xef\xbb\xbf" + "".join(f"{k}\n" for k in range(20)).encode("utf-8"),
+])
+@pytest.mark.parametrize("lines", [1, 3, 12])
+def test_a_head_of_its_first_lines_holds_those_lines(data, lines):
+    payload, head, encoding = decode_payload(data, "f.csv", head_lines=lines)
+    assert (payload, encoding) == decode_payload(data, "f.csv")[::2]
+    whole = decode_payload(data, "f.csv")[1]
+    assert whole.startswith(head) and head.splitlines()[:lines] == whole.splitlines()[:lines]
+
+
 @pytest.mark.parametrize("data", [b"", b"  \n", bytes([0x81, 0x20, 0xff, 0xfe])])
 def test_unreadable_text_is_refused_the_same_way(data):
     with pytest.raises(LedgerRefused) as expected:
