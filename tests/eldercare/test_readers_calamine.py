@@ -23,9 +23,10 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-# openpyxl on the workbooks written here: dates beyond 9999-12-31 (read as '#VALUE!'), hand-written styles
+# openpyxl on the workbooks written here: dates beyond 9999-12-31 (read as "#VALUE!"), hand-written styles, extLst
 pytestmark = [pytest.mark.filterwarnings("ignore:Cell .* is marked as a date:UserWarning"),
-              pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")]
+              pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Data Validation extension is not supported:UserWarning")]
 
 
 def _cells(grids) -> list:
