@@ -257,6 +257,7 @@ _WORKBOOK_TYPES = ("application/vnd.ms-excel.template.macroEnabled.main+xml", _S
                    "application/vnd.ms-excel.sheet.macroEnabled.main+xml", _SPREADSHEET_TYPE + "sheet.main+xml")
 _MAIN_NS_DECLARATION = re.compile(
     rb"xmlns(?::([\w.-]+))?=\"http://schemas\.openxmlformats\.org/spreadsheetml/2006/main\"")
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding=[\"']([^\"']*)[\"']")
 _SHEET_DATA = re.compile(rb"<([\w.-]+:)?sheetData(?:\s[^>/]*)?(/?)>")
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref=\"([^\"]*)\"")
 _NUMBER_FORMAT = re.compile(rb"<(?:[\w.-]+:)?numFmt\s([^>]*)>")
@@ -417,11 +418,20 @@ def _date_styles(styles: bytes) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(dates), frozenset(timedeltas)
 
 
+def _check_utf8(xml: bytes) -> None:
+    """`_ReadOtherwise` for XML not in UTF-8 (openpyxl's expat refuses GB18030, calamine reads UTF-8 only)."""
+    declared = _DECLARED_ENCODING.match(xml)
+    if not xml.lstrip(b"\xef\xbb\xbf").startswith(b"<") or (declared and declared.group(1).lower() not in
+                                                            (b"utf-8", b"utf8")):
+        raise _ReadOtherwise
+
+
 def _main_patterns(head: bytes, body: bytes, element_prefix: bytes | None) -> _Patterns:
     """The patterns for a part whose elements carry `element_prefix`: it must be the one prefix `head` binds to the
     spreadsheet namespace (none bound in `body`; the strict-OOXML namespace is not this one)."""
+    _check_utf8(head)
     bound = {p + b":" if p else b"" for p in _MAIN_NS_DECLARATION.findall(head)}
-    if bound != {element_prefix or b""} or b"xmlns" in body or not head.lstrip(b"\xef\xbb\xbf").startswith(b"<"):
+    if bound != {element_prefix or b""} or b"xmlns" in body:
         raise _ReadOtherwise
     return _patterns(element_prefix or b"")
 
@@ -521,6 +531,7 @@ def _patches(cells: bytes, patterns: _Patterns, package: _Package) -> dict[tuple
     if b't="e"' in cells:
         for attrs, text in patterns.error_cell.findall(cells):
             found[_position(attrs)] = _xml_text(text) or None
+    _check_utf8(package.styles or b"<")
     dates, timedeltas = _date_styles(package.styles)
     if 0 in dates:
         raise _ReadOtherwise  # cells without a style are dates: there is no s="" to find them by

@@ -345,6 +345,20 @@ def test_hand_written_workbooks_read_the_same(tmp_path, name):
     _same_both_ways(path, case.fast)
 
 
+def test_xml_in_another_encoding_is_refused_as_before(tmp_path):
+    """An ASCII worksheet declared GBK: calamine could read it, openpyxl refuses the workbook, so it is refused."""
+    path = _raw_book(tmp_path / "book.xlsx", [_sheet(_row(1, _n("A1", "1")))])
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"UTF-8", b"GBK")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert read_workbook_calamine(path) is None
+    with pytest.raises(LedgerRefused, match=r"not a readable xlsx workbook \(ValueError\)"):
+        read_grids(path, "book.xlsx")
+
+
 def test_formula_behind_a_prefix_is_still_told(tmp_path):
     path = _raw_book(tmp_path / "book.xlsx", [CASES["prefixed formula"].sheet])
     assert isinstance(read_grids(path, "book.xlsx")[0].rows[0][1][0], FormulaWithoutValue)
