@@ -1,7 +1,8 @@
 """Read a raw ledger file (xlsx or csv, UTF-8 or GB18030) into cells with their row numbers and canonical headers.
 
 A file that cannot be read as the ledger is refused whole with `LedgerRefused`, whose message names the file and
-why; everything else (blank rows, totals rows, unreadable cells) is left for the row rules to judge.
+why; everything else (blank rows, totals rows, unreadable cells) is left for the row rules to judge. A workbook is
+read by calamine (Rust) when its XML shows calamine gives exactly openpyxl's cells, else by openpyxl.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import openpyxl
 import polars as pl
 
 from eldercare.ledgers import Ledger, alias_index, header_key
+from eldercare.xlsx_calamine import read_workbook_calamine
 
 HEADER_SCAN_ROWS = 12
 HEAD_CHARS = 64 * 1024
@@ -205,6 +207,14 @@ def read_grids(path: Path, source_file: str) -> list[Grid]:
     raise LedgerRefused(source_file, f"unsupported file type '{suffix}' (expected .xlsx or .csv)")
 
 
+def _read_workbook(path: Path, source_file: str) -> list[Grid]:
+    """Every sheet of a workbook: read by calamine when it gives exactly openpyxl's cells, else by openpyxl."""
+    sheets = read_workbook_calamine(path)
+    if sheets is None:
+        return read_workbook_openpyxl(path, source_file)
+    return [Grid(name, rows) for name, rows in sheets]
+
+
 # Cells a workbook opened without cached values shows as they are in both modes (no formula behind them).
 _PLAIN_CELLS = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
 
@@ -213,7 +223,7 @@ def _sheet_rows(book, name: str) -> list[tuple[int, list]]:
     return [(i, list(row)) for i, row in enumerate(book[name].iter_rows(values_only=True), start=1)]
 
 
-def _read_workbook(path: Path, source_file: str) -> list[Grid]:
+def read_workbook_openpyxl(path: Path, source_file: str) -> list[Grid]:
     """Every sheet, opened once for its formulas; only a workbook that has formulas is opened a second time for
     their cached values (a formula saved without one becomes `FormulaWithoutValue`)."""
     try:
