@@ -314,9 +314,10 @@ def summary(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
     as_of = run_as_of(context)
     regions = raw_folder.regions()[0]
     names = {r.code: r.name for r in regions}
-    with warehouse.connect(read_only=False) as con:
+    with warehouse.connect(read_only=False) as con:  # only what the sheets show: the 12 indicators' region rows
         have = sources.tables(con)
-        figures = sources.read(con, sources.FIGURES, have)
+        figures = (con.execute(INDICATOR_FIGURES_SQL, [list(INDICATOR_IDS)]).df() if sources.FIGURES in have
+                   else None)
         totals = sources.read(con, sources.TOTALS, have)
         found = sources.read(con, FINDINGS_TABLE, have,
                              f"select region_code, category, count(*) as n from {FINDINGS_TABLE} group by all")
