@@ -99,7 +99,7 @@ def figures(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse:
         existing = {f"{s}.{t}" for s, t in con.execute(
             "select table_schema, table_name from information_schema.tables").fetchall()}
         figures_module.input_views(con, {n: (t if t in existing else None) for n, t in FIGURE_SOURCES.items()})
-        rows = figures_module.compute(con, settings)
+        rows = figures_module.compute_polars(con, settings)
         lists = figures_module.details(con)
     rows = validate(rows, FigureRow, "metrics.figures")
     lists = {name: validate(frame, METRIC_DETAIL_MODELS[name.removesuffix("_detail")], f"metrics.{name}")

@@ -4,6 +4,8 @@ Thin wiring: the rubrics each region is scored under (judgments.yaml, region.yam
 default), scored by eldercare.rubrics, validated as polars by checks/score_schemas.py, written in one transaction.
 """
 
+from typing import Iterable
+
 import dagster as dg
 import pandas as pd
 import pandera.errors
@@ -56,15 +58,19 @@ SPECS = [dg.AssetSpec(["scores", name], group_name=GROUP, owners=OWNERS, kinds=K
          for name, model in SCORE_MODELS.items()]
 
 
-def read_figures(con) -> tuple[pd.DataFrame, str | None]:
-    """metrics.figures (the columns the engine reads), or an empty frame and why when it was never materialised."""
+def read_figures(con, metrics: Iterable[str] | None = None) -> tuple[pd.DataFrame, str | None]:
+    """metrics.figures (the columns the engine reads; only the rows of `metrics` when given: the rubrics' figures,
+    not every figure of every subject), or an empty frame and why when it was never materialised."""
     have = {t for (t,) in con.execute(
         "select table_name from information_schema.tables where table_schema = 'metrics'").fetchall()}
     if "figures" not in have:
         return pd.DataFrame(columns=FIGURE_COLUMNS), "metrics.figures does not exist: data-decided indicators are " \
                                                      "not scored"
     cols = ", ".join(FIGURE_COLUMNS)
-    return con.execute(f"select {cols} from metrics.figures").df(), None
+    if metrics is None:
+        return con.execute(f"select {cols} from metrics.figures").df(), None
+    return con.execute(f"select {cols} from metrics.figures where metric in (select unnest(?::VARCHAR[]))",
+                       [sorted(metrics)]).df(), None
 
 
 def read_institutions(con) -> pd.DataFrame:
@@ -120,7 +126,7 @@ def scores(context: dg.AssetExecutionContext, raw_folder: RawFolder, warehouse: 
     except (RubricError, JudgmentsError) as exc:
         raise dg.Failure(description=str(exc)) from exc
     with warehouse.connect() as con:
-        figures, missing = read_figures(con)
+        figures, missing = read_figures(con, set().union(*(r.metrics() for r in rubrics.values())))
         institutions = read_institutions(con)
     if missing:
         context.log.warning(missing)

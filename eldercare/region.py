@@ -51,7 +51,8 @@ class Region:
     project_period: tuple[dt.date, dt.date] | None = None  # as written; see `person_times_period`
     survey_issued: int | None = None  # questionnaires handed out (unknown when absent)
     rubrics: tuple[str, ...] = ()  # the rubric ids the region is scored under
-    policy: dict = field(default_factory=dict, compare=False)  # the validated policy in force
+    # the validated policy in force; regions whose `policy:` sections are equal share one dict: read it, never write
+    policy: dict = field(default_factory=dict, compare=False)
 
     @property
     def person_times_period(self) -> tuple[dt.date, dt.date]:
@@ -152,9 +153,10 @@ def _numbers(doc: dict, key: str, folder: str, required: tuple[str, ...] = ()) -
     return out
 
 
-def load_region(folder: Path, defaults: dict | None = None) -> Region:
+def load_region(folder: Path, defaults: dict | None = None, policies: dict[str, dict] | None = None) -> Region:
     """Read and check `<folder>/region.yaml`; the folder name must be the region's 6-digit code. `defaults`: the
-    programme's policy defaults when already loaded (else read here)."""
+    programme's policy defaults when already loaded (else read here); `policies`: the policies already validated over
+    those defaults, by `policy:` section (regions that state the same one share it)."""
     label = folder.name
     if not REGION_CODE.match(label):
         raise RegionRefused(label, "folder name is not a 6-digit region code (行政区划代码)")
@@ -199,7 +201,7 @@ def load_region(folder: Path, defaults: dict | None = None) -> Region:
     if typed.project_period and typed.project_period[1] < typed.project_period[0]:
         raise RegionRefused(label, "region.yaml key 'project_period': the end is before the start")
     try:
-        policy = policy_for(doc, defaults, source=f"{label}/region.yaml")
+        policy = _policy(doc, defaults, label, policies)
     except PolicyError as err:
         raise RegionRefused(label, f"region.yaml key '{err.key}': {err.problem}") from None
     known = lambda model: {k: float(v) for k, v in (model.model_dump() if model else {}).items() if v is not None}  # noqa: E731
@@ -215,6 +217,18 @@ def load_region(folder: Path, defaults: dict | None = None) -> Region:
     )
 
 
+def _policy(doc: dict, defaults: dict | None, label: str, policies: dict[str, dict] | None) -> dict:
+    """The region's policy: the defaults with its `policy:` section laid over them, validated once per distinct
+    section (repr keeps types apart: 1, 1.0, True and '1' are different sections); a refusal is never remembered,
+    so each region's names its own file."""
+    if policies is None or defaults is None:
+        return policy_for(doc, defaults, source=f"{label}/region.yaml")
+    key = repr(doc.get("policy"))
+    if key not in policies:
+        policies[key] = policy_for(doc, defaults, source=f"{label}/region.yaml")
+    return policies[key]
+
+
 def discover_regions(root: Path) -> tuple[list[Region], list[RegionRefused]]:
     """Every region folder under the raw root, loaded or refused; hidden and underscore folders are skipped."""
     regions, refused = [], []
@@ -224,9 +238,10 @@ def discover_regions(root: Path) -> tuple[list[Region], list[RegionRefused]]:
         defaults = load_defaults()
     except (PolicyError, yaml.YAMLError, OSError):
         defaults = None
+    policies: dict[str, dict] = {}  # 600 regions on the defaults validate one policy, not 600
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         try:
-            regions.append(load_region(folder, defaults))
+            regions.append(load_region(folder, defaults, policies))
         except RegionRefused as exc:
             refused.append(exc)
     return regions, refused

@@ -166,7 +166,12 @@ order by region_code, institution_id, variant, metric, month, elder_id
 
 
 def _frame(rows: list, schema: dict) -> pl.DataFrame:
-    return pl.DataFrame([dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows], schema=schema)
+    """Rows (dataclasses or dicts) as a frame, column by column (dataclasses.asdict deep-copies every row)."""
+    if rows and dataclasses.is_dataclass(rows[0]):
+        columns = {name: [getattr(r, name) for r in rows] for name in schema}
+    else:
+        columns = {name: [r.get(name) for r in rows] for name in schema}
+    return pl.DataFrame(columns, schema=schema)
 
 
 def rescore(con: duckdb.DuckDBPyConnection, rules: list[Rules], deductions: list[dict] | None = None

@@ -118,10 +118,13 @@ def rules_for(regions, variants: list[Variant]) -> list[Rules]:
     """Per region: the rules in force, then each variant laid over them (validated once per distinct policy in
     force and variant: 600 regions sharing the defaults lay each variant once, not 600 times)."""
     laid_over: dict[tuple[str, str], dict] = {}
+    keys: dict[int, str] = {}  # regions whose policy: sections are equal share one policy object: dumped once
     out = []
     for region in regions:
         policy = region.policy  # validated when region.yaml was loaded
-        in_force = json.dumps(policy, sort_keys=True, default=str)
+        in_force = keys.get(id(policy))
+        if in_force is None:
+            in_force = keys[id(policy)] = json.dumps(policy, sort_keys=True, default=str)
         mins = region.minimums
         base = Rules(region.code, IN_FORCE, "policy in force", policy["visits"]["partial_month"],
                      policy["visits"].get("unrecorded_time", UNRECORDED_DEFAULT), mins.get("visits_per_month"),

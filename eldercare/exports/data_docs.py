@@ -7,7 +7,7 @@ import importlib
 import json
 import shutil
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -181,7 +181,8 @@ def run_suite(frames: dict[str, pd.DataFrame | None], thresholds: DataDocs, docs
                     where = " ".join(str(item.get(k, "")) for k in meta.get("keys", []))
                     out.failing.append(f"{code} {where}: {column}={_rounded(item.get(column))}")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / SUMMARY_FILE).write_text(json.dumps({code: [asdict(o) for o in outcomes.values()]
+    names = [f.name for f in fields(CheckOutcome)]  # asdict's fields without its deep copy of every region's lists
+    (folder / SUMMARY_FILE).write_text(json.dumps({code: [{n: getattr(o, n) for n in names} for o in outcomes.values()]
                                                    for code, outcomes in per_region.items()},
                                                   ensure_ascii=False, indent=1), encoding="utf-8")
     return per_region

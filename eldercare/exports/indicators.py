@@ -150,7 +150,8 @@ def indicator_tables(figures: pd.DataFrame | None, settings_by_region: dict[str,
     ok = found & out["_computable"].eq(True) & value.notna()
     out["actual"] = value.astype(object).where(ok, None)
     out["computable"] = ok
-    missing = [why(f"{i} 不在 metrics.figures 中 (figure missing)") for i in out["id"]]
+    absent = {i: why(f"{i} 不在 metrics.figures 中 (figure missing)") for i in INDICATOR_IDS}  # once per indicator
+    missing = out["id"].map(absent)
     out["why_not"] = [None if k else (why(w) if f else m)
                       for k, f, w, m in zip(ok, found, out["_why_not"], missing)]
     out["definition"] = out["definition"].astype(object).where(found, None)

@@ -32,9 +32,11 @@ class RegionSettings:
     @classmethod
     def from_region(cls, region, policy: Mapping | None = None) -> "RegionSettings":
         """From an eldercare.region.Region (its validated policy unless another is given, e.g. a variant)."""
+        # the policy is kept, not copied: regions sharing one (region.yaml) share it here too, and `register`
+        # expands it once
         return cls(code=region.code, baseline=dict(region.baseline), targets=dict(region.targets),
                    bed_subsidy_cap_yuan=region.bed_subsidy_cap_yuan,
-                   policy=dict(policy if policy is not None else (region.policy or load_defaults())),
+                   policy=policy if policy is not None else (region.policy or load_defaults()),
                    survey_issued=getattr(region, "survey_issued", None),
                    period=getattr(region, "person_times_period", None))
 
@@ -74,11 +76,45 @@ def _max_score(policy: Mapping) -> float:
 _QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6")
 
 
+def _policy_rows(p: Mapping) -> tuple[dict, list[tuple], list[tuple], list[tuple]]:
+    """What one policy puts in the registered tables: its fig_settings columns and its list (list, value), level
+    (level, level_group) and weight (question, answer, points) rows, in the order `register` writes them."""
+    fields = {"min_age": p["eligibility"]["min_age_at_enrolment"],
+              "recipients_rule": p.get("home_service", {}).get("recipients", "registered"),
+              "person_times_unit": p.get("person_times", {}).get("unit", "per_person"),
+              "person_times_min": p["visits"]["person_times_min_visits"],
+              "open_punch_counts": p["visits"].get("open_punch_counts", True), "max_score": _max_score(p),
+              "check_birth_date": p["eligibility"].get("check_birth_date_against_id", True)}
+    lists = [(name, v) for name, (section, key) in LISTS.items() for v in (p.get(section) or {}).get(key) or []]
+    lists += [("legacy_map:" + legacy, mapped)
+              for legacy, mapped in (p["eligibility"].get("legacy_ability_mapping") or {}).items()]
+    levels = [(n, group) for group, names in p["eligibility"]["ability_levels"].items() for n in names]
+    w = p["survey"]["weights"]
+    weights = [(qn, answer, float(points)) for qn in _QUESTIONS
+               for answer, points in (w.get(qn) or w.get("default") or {}).items()]
+    return fields, lists, levels, weights
+
+
+def _columns(names: tuple[str, ...], code: str, rows: list[tuple], into: dict[str, list]) -> None:
+    """Append `rows` (tuples in the order of `names`) for region `code` to the column lists of `into`."""
+    into["region_code"] += [code] * len(rows)
+    for i, name in enumerate(names):
+        into[name] += [r[i] for r in rows]
+
+
 def register(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Register `fig_settings`, `fig_lists`, `fig_levels`, `fig_weights` for the regions given."""
-    rows, lists, levels, weights = [], [], [], []
+    """Register `fig_settings`, `fig_lists`, `fig_levels`, `fig_weights` for the regions given. A policy shared by
+    regions (region.yaml on the same `policy:`) is expanded once and its rows repeated for each of them."""
+    rows = []
+    lists = {"region_code": [], "list": [], "value": []}
+    levels = {"region_code": [], "level": [], "level_group": []}
+    weights = {"region_code": [], "question": [], "answer": [], "points": []}
+    expanded: dict[int, tuple] = {}  # id(policy) -> (policy, its rows): the policy kept alive so no id is reused
     for code, rs in settings.items():
         p = rs.rules
+        if id(p) not in expanded:
+            expanded[id(p)] = (p, _policy_rows(p))
+        fields, policy_lists, policy_levels, policy_weights = expanded[id(p)][1]
         budget = rs.targets.get("budget_wan")
         satisfaction = rs.targets.get("satisfaction_pct")
         start, end = rs.period or (None, None)
@@ -88,22 +124,10 @@ def register(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             "target_budget_yuan": budget * 10000 if budget is not None else None,
             "target_satisfaction": satisfaction / 100 if satisfaction is not None else None,
             "cap_yuan": rs.bed_subsidy_cap_yuan, "survey_issued": rs.survey_issued, "period_start": start,
-            "period_end": end, "min_age": p["eligibility"]["min_age_at_enrolment"],
-            "recipients_rule": p.get("home_service", {}).get("recipients", "registered"),
-            "person_times_unit": p.get("person_times", {}).get("unit", "per_person"),
-            "person_times_min": p["visits"]["person_times_min_visits"],
-            "open_punch_counts": p["visits"].get("open_punch_counts", True), "max_score": _max_score(p),
-            "check_birth_date": p["eligibility"].get("check_birth_date_against_id", True)})
-        for name, (section, key) in LISTS.items():
-            lists += [{"region_code": code, "list": name, "value": v} for v in (p.get(section) or {}).get(key) or []]
-        for group, names in p["eligibility"]["ability_levels"].items():
-            levels += [{"region_code": code, "level": n, "level_group": group} for n in names]
-        for legacy, mapped in (p["eligibility"].get("legacy_ability_mapping") or {}).items():
-            lists.append({"region_code": code, "list": "legacy_map:" + legacy, "value": mapped})
-        w = p["survey"]["weights"]
-        for qn in _QUESTIONS:
-            for answer, points in (w.get(qn) or w.get("default") or {}).items():
-                weights.append({"region_code": code, "question": qn, "answer": answer, "points": float(points)})
+            "period_end": end, **fields})
+        _columns(("list", "value"), code, policy_lists, lists)
+        _columns(("level", "level_group"), code, policy_levels, levels)
+        _columns(("question", "answer", "points"), code, policy_weights, weights)
     con.register("fig_settings", pl.DataFrame(rows, schema=SETTINGS_SCHEMA))
     con.register("fig_lists", pl.DataFrame(lists, schema={"region_code": pl.Utf8, "list": pl.Utf8, "value": pl.Utf8}))
     con.register("fig_levels", pl.DataFrame(levels, schema={"region_code": pl.Utf8, "level": pl.Utf8,

@@ -157,16 +157,20 @@ def score_rubric(rubric: Rubric, subjects: pd.DataFrame, figures: pd.DataFrame, 
                         .rename(columns={"score": "override", "reason": "override_reason"}),
                         on=["region_code", "subject", "indicator"], how="left")
     frame = frame.reset_index(drop=True)
-    frame["computed"] = np.nan
-    frame["inputs"] = ""
-    frame["why_computed"] = None
+    # each indicator's rows found in one pass and its results gathered into whole columns, assigned once: looking
+    # the rows up per indicator and assigning into the frame cost indicators × subjects
+    computed = np.full(len(frame), np.nan)
+    inputs = np.full(len(frame), "", dtype=object)
+    why_computed = np.full(len(frame), None, dtype=object)
+    positions = frame.groupby("indicator", sort=False).indices
     for key, _, _, ind in rubric.indicators():
-        rows = frame.index[frame["indicator"] == key]
-        if len(rows):
-            score, inputs, why = _compute(frame.loc[rows], ind, ind.rule)
-            frame.loc[rows, "computed"] = score.values
-            frame.loc[rows, "inputs"] = inputs.values
-            frame.loc[rows, "why_computed"] = why.values
+        rows = positions.get(key)
+        if rows is not None and len(rows):
+            score, ins, why = _compute(frame.iloc[rows], ind, ind.rule)
+            computed[rows] = score.to_numpy(dtype=float)
+            inputs[rows] = ins.to_numpy(dtype=object)
+            why_computed[rows] = why.to_numpy(dtype=object)
+    frame["computed"], frame["inputs"], frame["why_computed"] = computed, inputs, why_computed
 
     judged = frame["judged"].astype(float)
     override = frame["override"].astype(float)

@@ -111,3 +111,21 @@ def test_the_region_policy_is_laid_over_the_defaults(tmp_path):
     assert region.policy["eligibility"]["hardship"] == ["低保", "特困", "支出型困难"]
     assert region.policy["eligibility"]["min_age_at_enrolment"] == 60  # default kept
     assert region.policy["visits"]["unrecorded_time"] == "zero"
+
+
+def test_a_policy_section_is_validated_once_and_each_refusal_names_its_region(tmp_path):
+    """600 regions on the defaults share one validated policy; a bad section still refuses every region stating it."""
+    same = GOOD + "policy: {visits: {partial_month: prorate}}\n"
+    for code in ("370301", "370302"):
+        _region(tmp_path, code, same.replace("370306", code))
+    _region(tmp_path, "370303", GOOD.replace("370306", "370303"))
+    _region(tmp_path, "370304", GOOD.replace("370306", "370304") + "policy: {visits: {partial_month: 1}}\n")
+    for code in ("370305", "370307"):
+        _region(tmp_path, code, GOOD.replace("370306", code) + "policy: {visits: {partial_month: weekly}}\n")
+    regions, refused = discover_regions(tmp_path)
+    by_code = {r.code: r for r in regions}
+    assert by_code["370301"].policy is by_code["370302"].policy
+    assert by_code["370301"].policy["visits"]["partial_month"] == "prorate"
+    assert by_code["370303"].policy["visits"]["partial_month"] == "exclude"
+    assert [(e.folder, "partial_month" in e.reason) for e in refused] == [
+        ("370304", True), ("370305", True), ("370307", True)]

@@ -281,3 +281,21 @@ def test_legacy_levels_can_be_mapped_in_policy_and_a_birth_date_unlike_the_id_is
     assert listed.loc["E4", "status"] == "undetermined" and "出生日期 differs" in listed.loc["E4", "reason"]
     # eligible: E1, E5, E6 (E2 hardship, E3 能力完好 ineligible; E4 undetermined) = 3 of 6
     assert row(out, "eligible_registration_share").value == pytest.approx(3 / 6)
+
+
+def test_the_polars_rows_are_the_pandas_rows(fig):
+    """compute_polars (what the asset stores) reads DuckDB's arrow directly: the same rows, types and nulls as compute."""
+    import duckdb
+    import polars as pl
+
+    from eldercare.metrics.figures import compute_polars, input_views
+
+    con = duckdb.connect()
+    for name, frame in FRAMES.items():
+        if frame is not None:
+            con.register(f"frame_{name}", frame)
+    input_views(con, {name: f"frame_{name}" for name, frame in FRAMES.items() if frame is not None})
+    rows = compute_polars(con, settings())
+    expected = pl.from_pandas(fig)
+    assert rows.columns == expected.columns
+    assert rows.equals(expected.with_columns(pl.col("institution_id").cast(pl.Utf8)), null_equal=True)
