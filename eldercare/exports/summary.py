@@ -10,9 +10,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from eldercare.exports import sheet_xml
 from eldercare.exports import workbook as wbk
 from eldercare.exports.settings import CATEGORIES
 
@@ -51,10 +49,7 @@ def finding_counts(counts: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return counts.reset_index(names="region_code")
 
 
-def _sheet(wb: Workbook, name: str, title: str, labels: list[str], rows: pd.DataFrame,
-           widths: list[float]) -> tuple[WriteOnlyWorksheet, str]:
-    """Title and header through openpyxl; the body rows as SpreadsheetML text to splice in at save (sheet_xml), or
-    appended through openpyxl when a value needs it (then the text is '')."""
+def _sheet(wb: Workbook, name: str, title: str, labels: list[str], rows, widths: list[float]) -> None:
     ws = wb.create_sheet(name)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
@@ -68,27 +63,21 @@ def _sheet(wb: Workbook, name: str, title: str, labels: list[str], rows: pd.Data
         c.font, c.fill, c.border = wbk.BOLD, wbk.HEADER_FILL, wbk.BORDER
         header.append(c)
     ws.append(header)
-    try:
-        return ws, sheet_xml.rows_xml(rows, first_row=3)
-    except sheet_xml.Unsupported:
-        for row in rows.itertuples(index=False, name=None):
-            ws.append([None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in row])
-        return ws, ""
+    for row in rows:
+        ws.append([None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in row])
 
 
 def write_summary(path: Path | str, scores: pd.DataFrame, indicators: pd.DataFrame, findings: pd.DataFrame,
                   as_of: dt.date) -> Path:
-    """Write the 汇总表 (write-only; the body rows are built column by column, so the cost follows cells at a few
-    hundred nanoseconds each, never regions × rows)."""
+    """Write the 汇总表 (write-only: rows stream to the file, the cost follows rows, never regions × rows)."""
     wb = Workbook(write_only=True)
-    sheets = [
-        ("评分汇总", f"各地区项目绩效评价得分汇总（{wbk.as_of_line(as_of)}）",
-         ["地区代码", "地区", "评分表", "总分", "满分", "等级", "否决"], scores, [10, 14, 30, 8, 8, 10, 8]),
-        ("指标汇总", "各地区绩效指标完成情况（目标值、完成值、是否达到）",
-         ["地区代码", "地区", "序号", "指标", "单位", "年度目标值", "完成值", "是否达到 / 不可计算原因"], indicators,
-         [10, 14, 6, 60, 8, 12, 12, 40]),
-        ("问题汇总", "各地区问题清单汇总（按问题类别计数）", ["地区代码", "地区", *CATEGORIES, "合计"], findings,
-         [10, 14, 10, 10, 10, 10, 8]),
-    ]
-    bodies = dict(_sheet(wb, *sheet) for sheet in sheets)
-    return sheet_xml.save(wb, path, bodies)
+    _sheet(wb, "评分汇总", f"各地区项目绩效评价得分汇总（{wbk.as_of_line(as_of)}）",
+           ["地区代码", "地区", "评分表", "总分", "满分", "等级", "否决"],
+           scores.itertuples(index=False, name=None), [10, 14, 30, 8, 8, 10, 8])
+    _sheet(wb, "指标汇总", "各地区绩效指标完成情况（目标值、完成值、是否达到）",
+           ["地区代码", "地区", "序号", "指标", "单位", "年度目标值", "完成值", "是否达到 / 不可计算原因"],
+           indicators.itertuples(index=False, name=None), [10, 14, 6, 60, 8, 12, 12, 40])
+    _sheet(wb, "问题汇总", "各地区问题清单汇总（按问题类别计数）",
+           ["地区代码", "地区", *CATEGORIES, "合计"], findings.itertuples(index=False, name=None),
+           [10, 14, 10, 10, 10, 10, 8])
+    return wbk.save(wb, path)
