@@ -15,7 +15,6 @@ import itertools
 import os
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +30,7 @@ HEAD_CHARS = 64 * 1024
 # parsing one file (without the GIL) overlaps the Python steps of another.
 READERS = min(4, (os.cpu_count() or 1) + 1)
 UTF8_BOM = b"\xef\xbb\xbf"
-SMALL_FILE = 1 << 18  # bytes
+SMALL_FILE = 1 << 18  # bytes: below this a UTF-8 check in Python costs less than a polars call
 _WRITTEN = re.compile(rb"\S")  # a byte that is not ASCII white space: the file is not empty (no copy, unlike strip)
 
 
@@ -157,14 +156,7 @@ def decode_text(data: bytes, source_file: str) -> tuple[str, str]:
 
 
 def _utf8(data: bytes) -> bool:
-    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month (a small
-    file is checked by Python, which costs less than a polars call)."""
-    if len(data) < SMALL_FILE:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
+    """True when the bytes are valid UTF-8: checked in Rust by polars, without a Python str of a 300 MB month."""
     try:
         pl.Series([data], dtype=pl.Binary).cast(pl.Utf8)
     except pl.exceptions.PolarsError:
@@ -172,21 +164,37 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
+def _first_lines(text: str, lines: int | None) -> str:
+    """The first HEAD_CHARS characters of a text, ending after its first `lines` line feeds when that is sooner."""
+    head = text[:HEAD_CHARS]
+    at = -1
+    for _ in range(lines or 0):
+        at = head.find("\n", at + 1)
+        if at < 0:
+            return head
+    return head if lines is None else head[:at + 1]
+
+
 def decode_payload(data: bytes, source_file: str, head_lines: int | None = None) -> tuple[bytes, str, str]:
     """(UTF-8 payload without BOM, its first HEAD_CHARS characters, encoding): what `decode_text` decides, but a
     UTF-8 file (nearly every platform export) is only validated and its head decoded, not the whole file. With
     `head_lines`, a UTF-8 head ends after that many line feeds: all a caller that reads only the first lines needs."""
     body = data[3:] if data.startswith(UTF8_BOM) else data
-    if _WRITTEN.search(data) and _utf8(body):
+    encoding = "utf-8-sig" if body is not data else "utf-8"
+    if _WRITTEN.search(data) and len(body) < SMALL_FILE:  # a small file: decoded once, checked and cut in Python
+        try:
+            return body, _first_lines(body.decode("utf-8"), head_lines), encoding
+        except UnicodeDecodeError:
+            pass
+    elif _WRITTEN.search(data) and _utf8(body):
         # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
         end = 4 * HEAD_CHARS + 4
-        if head_lines is not None:
+        if head_lines is not None:  # decode no further than the lines wanted
             at = body.find(b"\n", 0, end)
             for _ in range(head_lines - 1):
                 at = body.find(b"\n", at + 1, end) if at >= 0 else at
             end = at + 1 if at >= 0 else end
-        head = body[:end].decode("utf-8", errors="ignore")[:HEAD_CHARS]
-        return body, head, "utf-8-sig" if body is not data else "utf-8"
+        return body, _first_lines(body[:end].decode("utf-8", errors="ignore"), head_lines), encoding
     text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
@@ -261,10 +269,12 @@ def read_workbook_openpyxl(path: Path, source_file: str) -> list[Grid]:
 def _header_at(grid: Grid, pos: int, index: dict[str, str]):
     """Columns named by row `pos`, completed by the row below where a merged group cell (建设日期 over 计划完成日期 /
     实际开工日期 / 实际完成日期) or an empty cell leaves them open: (hits, texts, units, rows used)."""
-    cells = grid.rows[pos][1]
-    hits = {j: index[header_key(c)[0]] for j, c in enumerate(cells) if c is not None and header_key(c)[0] in index}
-    texts = {j: str(cells[j]) for j in hits}
-    units = {j: header_key(cells[j])[1] for j in hits}
+    hits, texts, units = {}, {}, {}
+    for j, c in enumerate(grid.rows[pos][1]):
+        if c is not None:
+            key, unit = header_key(c)
+            if key in index:
+                hits[j], texts[j], units[j] = index[key], str(c), unit
     used = 1
     if hits and pos + 1 < len(grid.rows):
         for j, c in enumerate(grid.rows[pos + 1][1]):
@@ -358,7 +368,7 @@ def csv_head(path: Path, ledger: Ledger, source_file: str) -> CsvHead | None:
     refuses. None when the file must go the grid way to be read exactly as it always was: bare CR line ends, quoting
     the csv module refuses in the head, a head that does not fit in HEAD_CHARS."""
     payload, head_text, encoding = decode_payload(path.read_bytes(), source_file)
-    if payload.count(b"\r") != payload.count(b"\r\n"):
+    if b"\r" in payload and payload.count(b"\r") != payload.count(b"\r\n"):
         return None
     try:
         head = list(itertools.islice(csv.reader(io.StringIO(head_text, newline="")), HEADER_SCAN_ROWS + 2))
@@ -445,7 +455,7 @@ def _parse_group(heads: list[CsvHead]) -> list[RawTable | None]:
 
 def read_ledgers(files: list[tuple[Path, str]], ledger: Ledger) -> list[RawTable | LedgerRefused]:
     """Read a ledger from many files ((path, source file) each; a refusal comes back instead of raising): the
-    headers file by file (several at once), then the bodies of the CSV files together (`read_csv_bodies`)."""
+    headers file by file, then the bodies of the CSV files together (`read_csv_bodies`)."""
     def first_pass(item: tuple[Path, str]) -> RawTable | CsvHead | LedgerRefused:
         path, source = item
         try:
@@ -457,8 +467,7 @@ def read_ledgers(files: list[tuple[Path, str]], ledger: Ledger) -> list[RawTable
         except LedgerRefused as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        results = list(pool.map(first_pass, files))
+    results = [first_pass(item) for item in files]  # Python's work: threads only contend for the GIL
     heads = [k for k, r in enumerate(results) if isinstance(r, CsvHead)]
     for k, table in zip(heads, read_csv_bodies([results[k] for k in heads])):
         try:
