@@ -7,6 +7,7 @@ read by calamine (Rust) when its XML shows calamine gives exactly openpyxl's cel
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import functools
@@ -197,6 +198,22 @@ def decode_payload(data: bytes, source_file: str, head_lines: int | None = None)
         return body, _first_lines(body[:end].decode("utf-8", errors="ignore"), head_lines), encoding
     text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding
+
+
+def read_head(path: Path, head_lines: int) -> tuple[str, str] | None:
+    """(its first `head_lines` lines, encoding) of a UTF-8 file too long to hold whole in HEAD_CHARS, from its first
+    bytes only (a reader that parses the body from the file itself checks the rest); None for any other file, which
+    `decode_payload` then reads whole."""
+    with path.open("rb") as f:
+        start = f.read(4 * HEAD_CHARS + 4)
+    if len(start) < 4 * HEAD_CHARS + 4 or not _WRITTEN.search(start):
+        return None
+    body = start[3:] if start.startswith(UTF8_BOM) else start
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=False)  # a cut last character waits
+    except UnicodeDecodeError:
+        return None
+    return _first_lines(text, head_lines), "utf-8-sig" if body is not start else "utf-8"
 
 
 def read_grids(path: Path, source_file: str) -> list[Grid]:

@@ -21,7 +21,9 @@ from eldercare.formats_polars import (
 from eldercare.ledgers import VISITS
 from eldercare.normalise import after_as_of_reason, flag_unknown, unresolved_reference, with_quarantined_row
 from eldercare.readers import READERS, LedgerRefused
-from eldercare.visit_reader import TEXT_COLUMNS, VisitFile, read_visit_file
+from eldercare.visit_reader import (
+    TEXT_COLUMNS, CsvMonthHead, VisitFile, csv_month_head, read_csv_months, read_visit_file,
+)
 
 ISSUE_COLUMNS = ["source_row", "column", "header", "value", "rule", "reason"]
 ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8,
@@ -201,35 +203,39 @@ def _duplicate_issues(candidates: pl.DataFrame, header: pl.Expr) -> tuple[pl.Ser
     return dups["_idx"], issues
 
 
-def _read(number: int, path, source: str) -> tuple[VisitFile, pl.DataFrame] | LedgerRefused:
-    """One month file read, its rows labelled with the file's `number` (`_file`: an integer, not 3M strings);
-    a refusal comes back instead of raising.
+def _first_pass(number: int, path, source: str) -> CsvMonthHead | VisitFile | LedgerRefused:
+    """A CSV month file's header (its body is read with the other files' by `read_csv_months`), or any other month
+    file read whole, its rows labelled with the file's `number` (`_file`); a refusal comes back instead of raising.
 
     Runs in a worker thread (polars and file reads release the GIL), so several files are read at once.
     """
     try:
-        vf = read_visit_file(path, source, number)
+        if path.suffix.lower() == ".csv":
+            return csv_month_head(path, source)
+        return read_visit_file(path, source, number)
     except LedgerRefused as exc:
         return exc
-    return vf, vf.frame
 
 
 def _read_all(month: dt.date, jobs: list[tuple]) -> tuple[list[pl.DataFrame], list[dict], list[dict]]:
-    """Every month file of `jobs` read (several at once): their text frames, accounting records and refusals."""
-    texts, files, refused = [], [], []
+    """Every month file of `jobs` read (headers several at once, small CSV bodies together): their text frames,
+    accounting records and refusals, in file order."""
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        loaded = pool.map(lambda job: _read(job[0], *job[1][1:]), enumerate(jobs))
-        for (code, _, source), result in zip(jobs, loaded):  # in file order
-            if isinstance(result, LedgerRefused):
-                refused.append({"region_code": code, "ledger": "visits", "month": month,
-                                "source_file": source, "reason": result.reason})
-                continue
-            texts.append(result[1])
-            vf = result[0]
-            files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
-                          "sheet": None, "encoding": vf.encoding, "header_row": vf.header_row,
-                          "rows_read": vf.frame.height, "blank_rows": 0,  # blank rows counted at the parse
-                          "unknown_columns": ", ".join(vf.unknown_columns) or None, "_headers": vf.headers})
+        results = list(pool.map(lambda job: _first_pass(job[0], *job[1][1:]), enumerate(jobs)))
+    heads = [k for k, r in enumerate(results) if isinstance(r, CsvMonthHead)]
+    for k, read in zip(heads, read_csv_months([results[k] for k in heads], heads)):
+        results[k] = read
+    texts, files, refused = [], [], []
+    for (code, _, source), result in zip(jobs, results):
+        if isinstance(result, LedgerRefused):
+            refused.append({"region_code": code, "ledger": "visits", "month": month,
+                            "source_file": source, "reason": result.reason})
+            continue
+        texts.append(result.frame)
+        files.append({"region_code": code, "ledger": "visits", "month": month, "source_file": source,
+                      "sheet": None, "encoding": result.encoding, "header_row": result.header_row,
+                      "rows_read": result.frame.height, "blank_rows": 0,  # blank rows counted at the parse
+                      "unknown_columns": ", ".join(result.unknown_columns) or None, "_headers": result.headers})
     return texts, files, refused
 
 
@@ -242,7 +248,7 @@ def _parse_all(texts: list[pl.DataFrame], files: list[dict], as_of: dt.date | No
         groups.setdefault((tuple(f["_headers"].items()), tuple(text.schema.items())), []).append(i)
     parts, issues, blanks, keys = [], [], [], []
     for group in groups.values():
-        text = pl.concat([texts[i] for i in group]) if len(group) > 1 else texts[group[0]]
+        text = pl.concat([texts[i] for i in group], rechunk=True) if len(group) > 1 else texts[group[0]]
         for i in group:
             texts[i] = None
         rows, bad, blank = parse_month_frames(text, files[group[0]]["_headers"], as_of)

@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from eldercare.formats import to_halfwidth
 from eldercare.ledgers import VISITS, alias_index, header_key
 from eldercare.readers import (
-    HEAD_CHARS, HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_payload, match_header, read_ledger,
-    unknown_columns,
+    HEAD_CHARS, HEADER_SCAN_ROWS, Grid, LedgerRefused, cell_text, decode_payload, match_header, read_head,
+    read_ledger, unknown_columns,
 )
 
 TEXT_COLUMNS = [c.name for c in VISITS.columns]
@@ -78,12 +79,13 @@ def _check_headers(hits: dict[int, str], texts: dict[int, str], source_file: str
 
 
 def _complete(frame: pl.DataFrame | pl.LazyFrame, file_number: int | None) -> pl.DataFrame:
-    """Every canonical column (missing ones null) after `source_row`, and `_file` when a file number is given: one
-    polars query for what is several steps, since a national month has a file per region."""
+    """Every canonical column (missing ones null) after `source_row`, and `_file` when a file number is given (or
+    the frame has it): one polars query for what is several steps, since a national month has a file per region."""
     lazy = frame.lazy()
-    have = set(lazy.collect_schema().names())
+    have = lazy.collect_schema().names()
     missing = [pl.lit(None, pl.Utf8).alias(c) for c in TEXT_COLUMNS if c not in have]
-    number = [] if file_number is None else [pl.lit(file_number, pl.Int32).alias("_file")]
+    number = ([pl.col("_file")] if "_file" in have else [] if file_number is None
+              else [pl.lit(file_number, pl.Int32).alias("_file")])
     return lazy.with_columns(missing).select("source_row", *TEXT_COLUMNS, *number).collect()
 
 
@@ -93,27 +95,116 @@ def _only_header(payload: bytes, header_lines: int) -> bool:
     return len(parts) <= header_lines or not parts[header_lines].strip(b" \t\r\n,")
 
 
-def _read_csv(path: Path, source_file: str, file_number: int | None) -> VisitFile:
-    payload, head_text, encoding = decode_payload(path.read_bytes(), source_file, head_lines=HEADER_SCAN_ROWS)
-    head = head_text.splitlines()[:HEADER_SCAN_ROWS]
-    grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(head), start=1)])
+@dataclass
+class CsvMonthHead:
+    """A CSV month file's header, found in its first lines. `width` (fields of its first data line) is set when the
+    file can be read together with others (`read_csv_months`); `payload` is kept only for a file read alone."""
+
+    path: Path
+    source_file: str
+    encoding: str
+    data_start: int
+    hits: dict[int, str]
+    texts: dict[int, str]
+    unknown: list[str]
+    payload: bytes | None
+    width: int | None = None
+
+
+def csv_month_head(path: Path, source_file: str, alone: bool = False) -> CsvMonthHead:
+    """The header of a CSV month file (refused when it has none that fits). Unless `alone`, a UTF-8 file whose first
+    data line is written is marked to be read with others, and its payload is not kept (polars reads the file; a
+    long UTF-8 file is not even read whole here)."""
+    head = None if alone else read_head(path, HEADER_SCAN_ROWS)  # a long UTF-8 file: its body is polars' to check
+    if head is None:
+        payload, head_text, encoding = decode_payload(path.read_bytes(), source_file, head_lines=HEADER_SCAN_ROWS)
+    else:
+        payload, (head_text, encoding) = None, head
+    lines = head_text.splitlines()[:HEADER_SCAN_ROWS]
+    grid = Grid(None, [(i, cells) for i, cells in enumerate(csv.reader(lines), start=1)])
     found = match_header(grid, VISITS)
     if found is None:
         raise LedgerRefused(source_file, "no header row of 上门服务记录 found in the first lines")
     data_start, hits, texts, _ = found
     _check_headers(hits, texts, source_file)
+    head = CsvMonthHead(path, source_file, encoding, data_start, hits, texts,
+                        unknown_columns(grid, data_start, hits, texts), payload)
+    if not alone and encoding.startswith("utf-8") and data_start < len(lines) and lines[data_start].strip(" \t,"):
+        head.width, head.payload = len(grid.rows[data_start][1]), None
+    return head
+
+
+def read_csv_month(head: CsvMonthHead, file_number: int | None) -> VisitFile:
+    """One CSV month file's body read by polars as text (rows as wide as its first data line; a longer one refuses
+    the file); a file of only its header is a month without visits yet."""
+    payload = head.payload if head.payload is not None else decode_payload(
+        head.path.read_bytes(), head.source_file, head_lines=1)[0]
+    hits, data_start = head.hits, head.data_start
     try:
         frame = pl.read_csv(io.BytesIO(payload), has_header=False, skip_rows=data_start, infer_schema=False,
                             columns=sorted(hits), row_index_name="_pos", quote_char='"'
                             ).lazy().rename({f"column_{j}": hits[j] for j in hits})  # polars names them column_<j>
     except pl.exceptions.PolarsError as exc:
         if not _only_header(payload, data_start):
-            raise LedgerRefused(source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+            raise LedgerRefused(head.source_file, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
         # only its header (and blank lines): a month without visits yet, as every month starts — 0 rows
         frame = pl.LazyFrame(schema={"_pos": pl.UInt32, **{hits[j]: pl.Utf8 for j in sorted(hits)}})
-    unknown = unknown_columns(grid, data_start, hits, texts)
     frame = frame.with_columns((pl.col("_pos").cast(pl.Int64) + data_start + 1).alias("source_row"))
-    return VisitFile(_complete(frame, file_number), {hits[j]: texts[j] for j in hits}, unknown, encoding, data_start)
+    return _visit_file(_complete(frame, file_number), head)
+
+
+def _visit_file(frame: pl.DataFrame, head: CsvMonthHead) -> VisitFile:
+    return VisitFile(frame, {head.hits[j]: head.texts[j] for j in head.hits}, head.unknown, head.encoding,
+                     head.data_start)
+
+
+def read_csv_months(heads: list[CsvMonthHead], numbers: list[int]) -> list[VisitFile | LedgerRefused]:
+    """Many CSV month files read as `read_csv_month` reads each, their rows labelled with their `numbers` (`_file`):
+    files marked by `csv_month_head` with the same header lines and columns read by one polars scan (each file
+    parsed on its own, several at once, without a Python step per file); should the scan fail, one by one."""
+    out: list[VisitFile | LedgerRefused | None] = [None] * len(heads)
+    groups: dict[tuple, list[int]] = {}
+    for k, head in enumerate(heads):
+        if head.width is None:
+            out[k] = _alone(head, numbers[k])
+        else:
+            groups.setdefault((tuple(sorted(head.hits.items())), head.width, head.data_start), []).append(k)
+    for members in groups.values():
+        for k, result in zip(members, _read_together([heads[k] for k in members], [numbers[k] for k in members])):
+            out[k] = result
+    return out
+
+
+def _alone(head: CsvMonthHead, number: int) -> VisitFile | LedgerRefused:
+    try:
+        return read_csv_month(head, number)
+    except LedgerRefused as exc:
+        return exc
+
+
+def _read_together(heads: list[CsvMonthHead], numbers: list[int]) -> list[VisitFile | LedgerRefused]:
+    hits, data_start = heads[0].hits, heads[0].data_start
+    sources = [str(head.path) for head in heads]
+    try:  # rows of every file as wide as the first's first data line: a wider one fails the scan
+        frame = pl.scan_csv(sources, has_header=False, skip_rows=data_start, infer_schema=False, quote_char='"',
+                            row_index_name="_pos", include_file_paths="_path").select(
+            "_pos", "_path", *[pl.col(f"column_{j}").alias(hits[j]) for j in sorted(hits)]).collect()
+    except pl.exceptions.PolarsError:
+        return [_alone(head, number) for head, number in zip(heads, numbers)]
+    # the files' rows follow each other in their order: a run of one path is one file's rows
+    runs = frame.select(pl.col("_path").rle()).unnest("_path")
+    heights = dict(zip(runs["value"].to_list(), runs["len"].to_list()))
+    lengths = np.array([heights.get(source, 0) for source in sources], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    frame = _complete(frame.lazy().drop("_path").with_columns(
+        pl.Series("_file", np.repeat(np.array(numbers, dtype=np.int32), lengths)),
+        (pl.col("_pos").cast(pl.Int64) - pl.Series(np.repeat(starts, lengths)) + data_start + 1).alias("source_row"),
+    ), None)
+    return [_visit_file(frame.slice(start, length), head) for head, start, length in zip(heads, starts, lengths)]
+
+
+def _read_csv(path: Path, source_file: str, file_number: int | None) -> VisitFile:
+    return read_csv_month(csv_month_head(path, source_file, alone=True), file_number)
 
 
 def _read_xlsx(path: Path, source_file: str, file_number: int | None) -> VisitFile:
