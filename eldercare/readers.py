@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import io
 import itertools
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -27,9 +26,6 @@ from eldercare.xlsx_calamine import read_workbook_calamine
 
 HEADER_SCAN_ROWS = 12
 HEAD_CHARS = 64 * 1024
-# Files read at once (visit months, the small ledgers of many regions): one more than the cores, so that polars
-# parsing one file (without the GIL) overlaps the Python steps of another.
-READERS = min(4, (os.cpu_count() or 1) + 1)
 UTF8_BOM = b"\xef\xbb\xbf"
 SMALL_FILE = 1 << 18  # bytes: below this a UTF-8 check in Python costs less than a polars call
 _WRITTEN = re.compile(rb"\S")  # a byte that is not ASCII white space: the file is not empty (no copy, unlike strip)
@@ -165,6 +161,18 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
+def _head_bytes(body: bytes, lines: int | None) -> bytes:
+    """The bytes that hold a text's first HEAD_CHARS characters (4 bytes a character at most), ending after its first
+    `lines` line feeds when that is sooner: no more is decoded than the head needs."""
+    end = 4 * HEAD_CHARS + 4
+    at = -1
+    for _ in range(lines or 0):
+        at = body.find(b"\n", at + 1, end)
+        if at < 0:
+            return body[:end]
+    return body[:end] if lines is None else body[:at + 1]
+
+
 def _first_lines(text: str, lines: int | None) -> str:
     """The first HEAD_CHARS characters of a text, ending after its first `lines` line feeds when that is sooner."""
     head = text[:HEAD_CHARS]
@@ -187,15 +195,8 @@ def decode_payload(data: bytes, source_file: str, head_lines: int | None = None)
             return body, _first_lines(body.decode("utf-8"), head_lines), encoding
         except UnicodeDecodeError:
             pass
-    elif _WRITTEN.search(data) and _utf8(body):
-        # 4 bytes a character at most: this many bytes hold HEAD_CHARS whole characters (a cut one is dropped)
-        end = 4 * HEAD_CHARS + 4
-        if head_lines is not None:  # decode no further than the lines wanted
-            at = body.find(b"\n", 0, end)
-            for _ in range(head_lines - 1):
-                at = body.find(b"\n", at + 1, end) if at >= 0 else at
-            end = at + 1 if at >= 0 else end
-        return body, _first_lines(body[:end].decode("utf-8", errors="ignore"), head_lines), encoding
+    elif _WRITTEN.search(data) and _utf8(body):  # a cut last character is dropped
+        return body, _first_lines(_head_bytes(body, head_lines).decode("utf-8", errors="ignore"), head_lines), encoding
     text, encoding = decode_text(data, source_file)  # empty, GB18030 or refused, as for every other ledger
     return text.encode("utf-8"), text[:HEAD_CHARS], encoding
 
@@ -209,8 +210,8 @@ def read_head(path: Path, head_lines: int) -> tuple[str, str] | None:
     if len(start) < 4 * HEAD_CHARS + 4 or not _WRITTEN.search(start):
         return None
     body = start[3:] if start.startswith(UTF8_BOM) else start
-    try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=False)  # a cut last character waits
+    try:  # a cut last character waits: it is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(_head_bytes(body, head_lines), final=False)
     except UnicodeDecodeError:
         return None
     return _first_lines(text, head_lines), "utf-8-sig" if body is not start else "utf-8"
@@ -407,8 +408,10 @@ FILE_MARK = b"\x1eeldercare-next-file\x1e"
 
 def read_csv_bodies(heads: list[CsvHead]) -> list[RawTable | None]:
     """The CSV ledgers whose headers were found, read by polars as text (`RawTable.frame`): files with the same
-    columns at the same places parsed as one text, so that 600 regions' small files cost one parse, not 600. None
-    for a file polars splits otherwise than the csv module (it goes the grid way)."""
+    columns at the same places parsed as one text, so that 600 regions' small files cost one parse, not 600 (a
+    multi-file scan costs polars a step per file; a month's large visit files are scanned instead, as they need no
+    copy: `visit_reader.read_csv_months`). None for a file polars splits otherwise than the csv module (it goes the
+    grid way)."""
     groups: dict[tuple, list[int]] = {}
     for i, head in enumerate(heads):
         groups.setdefault((tuple(sorted(head.hits.items())), head.width), []).append(i)

@@ -8,6 +8,7 @@ gates the rest → among duplicate visit ids the first copy that passed is kept.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,7 +21,7 @@ from eldercare.formats_polars import (
 )
 from eldercare.ledgers import VISITS
 from eldercare.normalise import after_as_of_reason, flag_unknown, unresolved_reference, with_quarantined_row
-from eldercare.readers import READERS, LedgerRefused
+from eldercare.readers import LedgerRefused
 from eldercare.visit_reader import (
     TEXT_COLUMNS, CsvMonthHead, VisitFile, csv_month_head, read_csv_months, read_visit_file,
 )
@@ -31,6 +32,10 @@ ISSUE_SCHEMA = {"source_row": pl.Int64, "column": pl.Utf8, "header": pl.Utf8, "v
 HEADERS = {c.name: c.aliases[0] for c in VISITS.columns}
 # The rule gate (checks.gate.polars_failures with the visit schema): rows, headers -> issues with `_pos`.
 Failures = Callable[[pl.DataFrame, "dict[str, str] | pl.DataFrame"], pl.DataFrame]
+
+# Month files whose headers are read at once: one more than the cores, so that polars working on one file (without
+# the GIL) overlaps the Python steps of another.
+READERS = min(4, (os.cpu_count() or 1) + 1)
 
 
 @dataclass

@@ -183,3 +183,23 @@ def test_parquet_timestamps_kept_typed_give_what_their_text_gives(tmp_path, unit
 def test_visit_row_checks_cover_the_months_the_run_wrote(tags, months):
     from eldercare.as_of import run_months
     assert run_months(tags) == months
+
+
+@pytest.mark.parametrize("data", [
+    ("服务记录编号,签到时间\r\n" + "V1,2022-06-01 08:00:00\r\n" * 20000).encode("utf-8"),
+    b"\xef\xbb\xbf" + ("2022年6月\n服务记录编号\n" + "长" * (2 * HEAD_CHARS) + "\n" * 30).encode("utf-8"),
+    ("".join(f"第{k}行\n" for k in range(5)) + "长" * 100_000).encode("utf-8"),
+])
+@pytest.mark.parametrize("lines", [1, 12])
+def test_a_long_files_head_from_its_first_bytes_is_the_head_of_the_whole(tmp_path, data, lines):
+    from eldercare.readers import read_head
+    path = tmp_path / "2022-06.csv"
+    path.write_bytes(data)
+    assert read_head(path, lines) == decode_payload(data, "f.csv", head_lines=lines)[1:]
+
+
+def test_a_long_file_not_in_utf8_is_left_to_be_read_whole(tmp_path):
+    from eldercare.readers import read_head
+    path = tmp_path / "2022-06.csv"
+    path.write_bytes(("服务记录编号,服务对象编号\n" + "V1,张三\n" * 40000).encode("gb18030"))
+    assert read_head(path, 12) is None
