@@ -4,6 +4,7 @@ Monthly tables replace exactly their month in one transaction; the rules come fr
 """
 
 import datetime as dt
+import json
 
 import dagster as dg
 import polars as pl
@@ -44,11 +45,17 @@ def _policies(raw_folder: RawFolder) -> tuple[dict[str, VisitPolicy], dict[str, 
 
 
 def _policy_metadata(policies: dict[str, VisitPolicy], rules: dict[str, dict]) -> dg.MetadataValue:
-    return dg.MetadataValue.json({code: {
-        "evaluation_window": [p.window_start.strftime("%Y-%m"), p.window_end.strftime("%Y-%m")],
-        "service_start": p.service_start.isoformat(), "min_visits": p.min_visits, "min_minutes": p.min_minutes,
-        "min_medical_visits": p.min_medical, "partial_month": p.partial_month, **rules[code]}
-        for code, p in policies.items()})
+    """The visit rules in force, once per distinct set with the regions under it (600 regions on the defaults are
+    one entry, not 600 copies in every run's event log)."""
+    groups: dict[str, dict] = {}
+    for code, p in policies.items():
+        entry = {"evaluation_window": [p.window_start.strftime("%Y-%m"), p.window_end.strftime("%Y-%m")],
+                 "service_start": p.service_start.isoformat(), "min_visits": p.min_visits,
+                 "min_minutes": p.min_minutes, "min_medical_visits": p.min_medical, "partial_month": p.partial_month,
+                 **rules[code]}
+        key = json.dumps(entry, sort_keys=True, default=str)
+        groups.setdefault(key, {"regions": [], **entry})["regions"].append(code)
+    return dg.MetadataValue.json(list(groups.values()))
 
 
 def _md(frame: pl.DataFrame) -> dg.MetadataValue:
